@@ -1,0 +1,16 @@
+import os
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+@pytest.fixture
+def shared_data():
+    "The public math sets in ../shared/data; skips the test when the folder is absent."
+    if not SHARED_DATA.is_dir(): pytest.skip(f"{SHARED_DATA} not present")
+    return SHARED_DATA
