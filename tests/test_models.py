@@ -1,0 +1,54 @@
+"Integration checks of scrpo.models: tiny models round trip through plain transformers, ChatML, offsets, errors."
+import json
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from scrpo.models import KNOWN_MODELS, load_model, resolve_model, tiny_model
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    "A private SCRPO_CACHE, so the test builds from scratch."
+    monkeypatch.setenv("SCRPO_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+@pytest.mark.parametrize("arch", ["llama", "qwen3"])
+def test_tiny_model_round_trip(cache, arch):
+    p = tiny_model(arch, hidden_size=32, num_layers=1)
+    assert p.parent.parent == cache and (p / "model.safetensors").exists()
+    tok = AutoTokenizer.from_pretrained(p)
+    model = AutoModelForCausalLM.from_pretrained(p)
+    assert model.config.model_type == arch and model.config.vocab_size == len(tok)
+    assert type(tok).__name__ == json.loads((p / "tokenizer_config.json").read_text())["tokenizer_class"]
+    ids = tok.apply_chat_template([{"role": "user", "content": "2+2?"}], add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    out = model.generate(**ids, max_new_tokens=4, do_sample=False)
+    assert out.shape[1] == ids["input_ids"].shape[1] + 4 or out[0, -1].item() == tok.eos_token_id
+    # the cache hands back the same folder; a new seed gives other weights
+    assert tiny_model(arch, hidden_size=32, num_layers=1) == p
+    other = AutoModelForCausalLM.from_pretrained(tiny_model(arch, hidden_size=32, num_layers=1, seed=1))
+    assert not torch.equal(other.model.embed_tokens.weight, model.model.embed_tokens.weight)
+
+def test_chat_template_is_chatml_with_generation_prompt(cache):
+    _, tok = load_model("tiny-llama")
+    msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 3 * 4?"}]
+    assert tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True) == (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 3 * 4?<|im_end|>\n<|im_start|>assistant\n")
+    assert not tok.apply_chat_template(msgs, tokenize=False).endswith("assistant\n")
+    # special tokens are single ids, and <|im_end|> is what generation stops on
+    ids = tok("<|im_start|>assistant\nx<|im_end|>")["input_ids"]
+    assert ids[0] == tok.convert_tokens_to_ids("<|im_start|>") and ids[-1] == tok.eos_token_id
+
+def test_offsets_cover_the_text(cache):
+    _, tok = load_model("tiny-llama")
+    text = "Analysis: the sum was wrong.\nCorrected Solution: 17 + 25 = \\boxed{42}"
+    enc = tok(text, return_offsets_mapping=True, add_special_tokens=False)
+    assert "".join(text[a:b] for a, b in enc["offset_mapping"]) == text
+    # the marker the trainer splits on starts exactly at a token boundary
+    assert text.index("Corrected Solution") in [a for a, _ in enc["offset_mapping"]]
+
+def test_bad_names_list_the_known_ones(tmp_path):
+    for bad in ["smollm", "tiny-gpt2", str(tmp_path / "missing"), "./relative/missing"]:
+        with pytest.raises(ValueError) as e: resolve_model(bad)
+        assert all(k in str(e.value) for k in KNOWN_MODELS)
+    (tmp_path / "weights.bin").write_bytes(b"0")
+    with pytest.raises(ValueError, match="is a file"): load_model(tmp_path / "weights.bin")
+    with pytest.raises(ValueError, match="backend"): load_model("tiny-llama", backend="vllm")
