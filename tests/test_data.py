@@ -195,3 +195,25 @@ def test_to_prompts_columns_and_template():
     assert ds["answers"][1] == ["69", "84"] and ds["id"][0] == "olympiadbench/1606"
     assert "\\boxed{}" in D.DEFAULT_SYSTEM_PROMPT
     assert [m["role"] for m in D.to_prompts(ps, system_prompt=None)[0]["prompt"]] == ["user"]
+
+# ---- agreement with the verifier ----
+
+_RAW_GOLD = {"aime24": ("eval/aime24.jsonl", "answer"), "aime25": ("eval/aime25.jsonl", "answer"),
+             "amc23": ("eval/amc23.jsonl", "answer"), "math500": ("eval/math500.jsonl", "answer"),
+             "minerva": ("eval/minerva_math.jsonl", "solution"), "olympiadbench": ("eval/olympiadbench.jsonl", "final_answer"),
+             "gsm8k": ("eval/gsm8k.jsonl", "answer")}
+
+@pytest.mark.parametrize("name", sorted(_RAW_GOLD))
+def test_loader_golds_agree_with_verifier_normalisation(shared_data, name):
+    "`scrpo.verify.normalize_gold` of the raw gold equals it of our normalised gold (and of the prompt column's string)."
+    verify = pytest.importorskip("scrpo.verify")
+    import re
+    f, key = _RAW_GOLD[name]
+    raw = [json.loads(l) for l in (shared_data / f).read_text().splitlines()]
+    ps = D.load_problems(name, data_dir=shared_data)
+    assert len(raw) == len(ps)
+    squash = lambda s: re.sub(r"\s+", "", s or "")
+    for r, p in zip(raw, ps):
+        want = squash(verify.normalize_gold(r[key], name))
+        assert want and squash(verify.normalize_gold(p["answer"])) == want, (r[key], p["answer"])
+        assert squash(verify.normalize_gold(D.answer_text(p["answer"]))) == want
