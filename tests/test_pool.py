@@ -1,5 +1,6 @@
 "Property-based tests of the error pool (`scrpo.pool`): invariants under random admit/sample/update sequences."
 import json, os, subprocess, sys, threading
+from collections import Counter
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
@@ -55,6 +56,7 @@ def check_invariants(pool):
     c = pool.counters
     assert c["admitted"] - c["evicted"] - c["retired"] == len(recs)
     assert all(r.count >= 1 and r.key[0] == r.problem_id for r in recs)
+    assert pool._at_step == Counter((r.problem_id, r.step) for r in recs)  # the per-problem-limit index is in sync
 
 
 @SETTINGS
