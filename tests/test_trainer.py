@@ -1,0 +1,125 @@
+"ScRPOTrainer on a tiny offline model: pool filling, correction masks and advantages, checkpoints, equivalence with GRPO."
+import json, math
+from pathlib import Path
+import pytest, torch
+from trl import GRPOConfig, GRPOTrainer
+from scrpo.models import tiny_model, load_model
+from scrpo.trainer import ScRPOConfig, ScRPOTrainer, scrpo_trainer_class
+from scrpo.verify import accuracy_reward
+from trainer_utils import ANALYSIS, arithmetic_dataset, arithmetic_script, config, scripted_generate
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_model("llama")
+
+def make(tiny, args, script=arithmetic_script, **kw):
+    model, tok = load_model(tiny)
+    tr = ScRPOTrainer(model, [accuracy_reward], args=args, train_dataset=arithmetic_dataset(), processing_class=tok, **kw)
+    return scripted_generate(tr, script) if script else tr
+
+def test_ten_steps_fill_pool_run_corrections_and_log(tiny):
+    tr = make(tiny, config(max_steps=10, correction_every=2, pool_max_attempts=8, pool_retire_after_corrections=3))
+    tr.train()
+    logs = [l for l in tr.state.log_history if "loss" in l]
+    assert len(logs) == 10
+    assert all(l["trial/accuracy"] == 0.5 for l in logs)
+    steps_with_corr = [i for i, l in enumerate(logs) if "correction/accuracy" in l]
+    assert steps_with_corr == [2, 4, 6, 8]  # every 2 optimizer steps, from the warm-up step on
+    for k in ("pool/size", "pool/admitted", "correction/solved_records", "correction/loss", "correction/reward"):
+        assert k in logs[2], k
+    assert logs[0]["pool/admitted"] == 2 * 2  # 2 problems per batch of 8 samples, 2 distinct wrong answers each
+    assert tr._scrpo_state["correction_steps"] == 4 and len(tr.pool) > 0
+
+def _last_chunk(tr):
+    return tr._correction_chunks[0]
+
+@pytest.mark.parametrize("tokens", ["reflection", "completion"])
+def test_loss_mask_covers_exactly_the_configured_tokens(tiny, tokens):
+    tr = make(tiny, config(max_steps=2, correction_loss_tokens=tokens))
+    tr.train()
+    c, tok = _last_chunk(tr), tr.processing_class
+    assert c["tool_mask"].shape == c["completion_mask"].shape  # completion positions only: the prompt never carries loss
+    for i in range(c["completion_ids"].size(0)):
+        ids, cm, lm = c["completion_ids"][i], c["completion_mask"][i].bool(), c["tool_mask"][i].bool()
+        assert not (lm & ~cm).any()  # never padding
+        text = tok.decode(ids[cm], skip_special_tokens=True)
+        formatted = text.startswith("Analysis:")
+        if tokens == "reflection":
+            assert tok.decode(ids[lm]).strip() == (ANALYSIS if formatted else "")
+        else:
+            assert torch.equal(lm, cm) if formatted else not lm.any()
+
+def test_success_only_gives_failed_corrections_no_gradient(tiny):
+    tr = make(tiny, config(max_steps=2, beta=0.0))
+    tr.train()
+    c = _last_chunk(tr)
+    failed = c["advantages"] == 0
+    assert failed.sum() == 4 and (c["advantages"][~failed] == 1).all()
+    only_failed = {k: (v[failed] if torch.is_tensor(v) and v.dim() > 0 and v.size(0) == failed.size(0) else v) for k, v in c.items()}
+    tr.model.zero_grad()
+    tr._compute_loss(tr.model, only_failed).backward()
+    assert all(p.grad is None or p.grad.abs().max() == 0 for p in tr.model.parameters())
+    tr.model.zero_grad()
+    tr._compute_loss(tr.model, c).backward()  # the successful ones do move the weights
+    assert any(p.grad is not None and p.grad.abs().max() > 0 for p in tr.model.parameters())
+
+def test_group_relative_gives_failures_negative_advantage(tiny):
+    tr = make(tiny, config(max_steps=2, correction_advantage="group_relative"))
+    tr.train()
+    adv = _last_chunk(tr)["advantages"]
+    assert (adv < 0).sum() == 4 and (adv > 0).sum() == 4 and abs(float(adv.sum())) < 1e-4
+
+def test_correction_weight_zero_leaves_trial_loss(tiny):
+    tr = make(tiny, config(max_steps=2, correction_loss_weight=0.0))
+    tr.train()
+    assert "correction/loss" not in tr.state.log_history[1]
+
+def test_save_and_resume_restore_pool_bit_for_bit(tiny, tmp_path):
+    kw = dict(max_steps=4, save_strategy="steps", save_steps=2, correction_every=1, pool_max_attempts=8, pool_retire_after_corrections=5)
+    full = make(tiny, config(tmp_path / "full", **kw)); full.train()
+    ck = tmp_path / "full" / "checkpoint-2"
+    assert (ck / "scrpo_pool.jsonl").exists() and (ck / "scrpo_state.json").exists()
+    from scrpo.pool import ErrorPool
+    saved = ErrorPool.load(ck / "scrpo_pool.jsonl")
+    resumed = make(tiny, config(tmp_path / "resumed", **kw))
+    assert resumed.load_scrpo_state(ck)
+    assert resumed.pool.state_dict() == saved.state_dict()
+    resumed = make(tiny, config(tmp_path / "resumed", **kw))
+    resumed.train(resume_from_checkpoint=str(ck))
+    assert resumed.pool.state_dict() == full.pool.state_dict()
+    assert resumed._scrpo_state == full._scrpo_state
+
+def test_correction_off_matches_trl_grpo(tiny):
+    common = dict(report_to="none", use_cpu=True, per_device_train_batch_size=4, num_generations=4, max_completion_length=8,
+                  max_steps=3, logging_steps=1, learning_rate=1e-2, seed=7, save_strategy="no", disable_tqdm=True, beta=0.04)
+    ds = arithmetic_dataset()
+    runs = []
+    for cls, cfg in ((GRPOTrainer, GRPOConfig), (ScRPOTrainer, ScRPOConfig)):
+        extra = {"correction_every": 0} if cfg is ScRPOConfig else {}
+        model, tok = load_model(tiny)
+        tr = cls(model, [accuracy_reward], args=cfg(output_dir=f"/tmp/eq-{cls.__name__}", **common, **extra), train_dataset=ds, processing_class=tok)
+        tr.train()
+        runs.append(([l["loss"] for l in tr.state.log_history if "loss" in l], {k: v.detach().clone() for k, v in tr.model.state_dict().items()}))
+    (l1, w1), (l2, w2) = runs
+    assert len(l1) == 3 and l1 == l2
+    assert all(torch.equal(w1[k], w2[k]) for k in w1)
+
+def test_bad_settings_fail_at_once(tiny):
+    with pytest.raises(ValueError, match="correction_advantage='always'"): config(correction_advantage="always")
+    with pytest.raises(ValueError, match="correction_batch_size=0"): config(correction_batch_size=0)
+    with pytest.raises(ValueError, match="correctness_reward='acc'"): make(tiny, config(correctness_reward="acc"), script=None)
+    model, tok = load_model(tiny)
+    with pytest.raises(TypeError, match="ScRPOConfig"):
+        ScRPOTrainer(model, [accuracy_reward], args=GRPOConfig(output_dir="/tmp/x", report_to="none", use_cpu=True,
+                     per_device_train_batch_size=4, num_generations=4), train_dataset=arithmetic_dataset(), processing_class=tok)
+
+def test_trainer_class_builds_on_a_patched_base():
+    class Patched(GRPOTrainer): pass
+    cls = scrpo_trainer_class(Patched)
+    assert issubclass(cls, Patched) and cls.__mro__[1].__name__ == "ScRPOMixin"
+    assert scrpo_trainer_class() is ScRPOTrainer
+
+def test_cpu_path_never_imports_gpu_packages():
+    import subprocess, sys
+    code = "import sys, scrpo.trainer, scrpo.models, scrpo.eval; print(any(m in sys.modules for m in ('unsloth', 'vllm')))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
