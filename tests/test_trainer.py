@@ -123,3 +123,17 @@ def test_cpu_path_never_imports_gpu_packages():
     import subprocess, sys
     code = "import sys, scrpo.trainer, scrpo.models, scrpo.eval; print(any(m in sys.modules for m in ('unsloth', 'vllm')))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+def test_two_processes_hold_one_identical_pool(tmp_path, tiny):
+    import subprocess, sys, os
+    from conftest import ROOT
+    # `--cpu` would start a single process; `--multi_gpu` starts torchrun, which falls back to gloo on CPUs (use_cpu=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+                        "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
+                        str(ROOT / "tests" / "scripts" / "ddp_trainer.py"), str(tmp_path)],
+                       capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-3000:]
+    p0, p1 = (json.loads((tmp_path / f"pool-rank{i}.json").read_text()) for i in (0, 1))
+    assert p0["world"] == 2 and p0 == p1
+    assert p0["state"]["correction_steps"] >= 2 and len(p0["pool"]["records"]) > 0
