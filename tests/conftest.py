@@ -14,3 +14,11 @@ def shared_data():
     "The public math sets in ../shared/data; skips the test when the folder is absent."
     if not SHARED_DATA.is_dir(): pytest.skip(f"{SHARED_DATA} not present")
     return SHARED_DATA
+
+def pytest_configure(config):
+    import trl_compat
+    trl_compat.install()
+
+def pytest_report_header(config):
+    import trl, transformers
+    return f"trl {trl.__version__} ({trl.__file__}), transformers {transformers.__version__}"
