@@ -137,3 +137,10 @@ def test_two_processes_hold_one_identical_pool(tmp_path, tiny):
     p0, p1 = (json.loads((tmp_path / f"pool-rank{i}.json").read_text()) for i in (0, 1))
     assert p0["world"] == 2 and p0 == p1
     assert p0["state"]["correction_steps"] >= 2 and len(p0["pool"]["records"]) > 0
+
+def test_runs_on_the_expected_trl():
+    "CI runs this file twice: on the pinned trl and, with SCRPO_EXPECT_TRL=1.15.0, on Unsloth's cap."
+    import os, trl
+    want = os.environ.get("SCRPO_EXPECT_TRL")
+    if want: assert trl.__version__ == want
+    else: assert int(trl.__version__.split(".")[0]) == 1
