@@ -79,7 +79,7 @@ def main():
         pairs += [("correct", s, f"\\boxed{{{w}}}", g, src), ("rewritten", s, rewrite(w, i), g, src), ("wrong", s, f"\\boxed{{{perturb(w)}}}", g, src)]
     pairs += [("hostile", "hostile", r, g, None) for r, g in HOSTILE]
     print(f"{len(pairs)} pairs from {len(rows)} golds ({dict(Counter(r[0] for r in rows))}) + {len(HOSTILE)} hostile; "
-          f"workers={args.workers or default_workers()}, timeout={args.timeout}s, cpus={os.cpu_count()}")
+          f"workers={args.workers or default_workers()}, timeout={args.timeout}s, cpus={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
     get_pool(args.workers).run([("1", "1")], 10)  # start the workers outside the timed region
     clear_cache()
@@ -113,7 +113,9 @@ def main():
           f"slowest {secs[slow]:.2f}s ({pairs[slow][0]} {pairs[slow][1]}: {str(pairs[slow][2])[:50]!r}, {results[slow].reason})  crashes {crashes}")
     print(f"sequential : {len(pairs) / base:8.1f} pairs/s  total {base:7.1f}s  p50 {1e3 * pct(base_secs, .5):7.2f} ms  p99 {1e3 * pct(base_secs, .99):8.1f} ms  "
           f"slowest {max(base_secs):.2f}s  exceptions {base_crashes}")
-    print(f"speedup    : {base / ours:.1f}x; items over timeout+1s: {sum(s > args.timeout + 1 for s in secs)}; workers killed: {get_pool(args.workers).killed}")
+    pool = get_pool(args.workers)
+    print(f"speedup    : {base / ours:.1f}x; items over timeout+1s: {sum(s > args.timeout + 1 for s in secs)}; servers killed at the hard limit: {pool.killed}, "
+          f"ended after a soft timeout: {pool.recycled}; new keeper processes: {pool.respawned}; load average now {os.getloadavg()[0]:.1f}")
     print("reasons    :", dict(Counter(r.reason for r in results)))
     print("\nper set: boxed gold judged right / perturbed gold judged wrong / rewritten judged right")
     for s in sorted({p[1] for p in pairs} - {"hostile"}):

@@ -98,29 +98,40 @@ def test_stuck_worker_is_killed_and_replaced():
     pool = VerifierPool(2)
     try:
         pool.run([("1", "1")], timeout=5)
-        pids = {w.proc.pid for w in pool.workers}
-        assert len(pids) == 2
-        # grace < 0 puts the hard deadline (1 s) before the soft timer (3 s): the tower's worker must be killed
+        keepers, servers = [w.proc.pid for w in pool.workers], {w.server for w in pool.workers}
+        assert len(servers) == 2 and not set(keepers) & servers
+        # grace < 0 puts the hard deadline (1 s) before the soft timer (3 s): the tower's server must be killed
         res = pool.run([("10^{10^{10^{10}}}", "1"), ("2", "2"), ("x+x", "2x")], timeout=3.0, grace=-2.0)
         assert res[0][:2] == (False, "timeout") and res[0][2] < 3.0 and pool.killed == 1
         assert [r[:2] for r in res[1:]] == [(True, "ok"), (True, "ok")]
         assert pool.run([("3", "3")], timeout=5)[0][:2] == (True, "ok")  # the replacement works
-        assert len(pool.workers) == 2 and {w.proc.pid for w in pool.workers} != pids
+        assert [w.proc.pid for w in pool.workers] == keepers and {w.server for w in pool.workers} != servers
+        assert pool.respawned == 0  # a fresh server was forked by its keeper, no interpreter was started
     finally: pool.close()
 
 
 def test_crashed_worker_gives_error_and_is_replaced():
+    "A server killed mid-item (OOM killer) gives `error` and its keeper forks another; a killed keeper is replaced."
     pool = VerifierPool(1)
     try:
         pool.run([("1", "1")], timeout=5)
-        victim = pool.workers[0].proc.pid
+        victim = pool.workers[0].server
         threading.Timer(0.5, lambda: os.kill(victim, signal.SIGKILL)).start()
         res = pool.run([("10^{10^{10^{10}}}", "1")], timeout=5)
-        assert res[0][:2] == (False, "error")
-        assert pool.run([("x^2", "x \\cdot x")], timeout=5)[0][:2] == (True, "ok")
-        procs = [w.proc for w in pool.workers]
+        assert res[0][:2] == (False, "error") and res[0][2] < 5
+        assert pool.run([("x^2", "x \\cdot x")], timeout=5)[0][:2] == (True, "ok") and pool.workers[0].server != victim
+        keeper = pool.workers[0].proc.pid
+        threading.Timer(0.5, lambda: os.kill(keeper, signal.SIGKILL)).start()
+        assert pool.run([("10^{10^{10^{10}}}", "1")], timeout=5)[0][:2] == (False, "error")
+        assert pool.run([("x+x", "2x")], timeout=5)[0][:2] == (True, "ok") and pool.respawned == 1
+        procs, servers = [w.proc for w in pool.workers], [w.server for w in pool.workers]
     finally: pool.close()
-    assert all(p.poll() is not None for p in procs)  # close() leaves no worker behind
+    assert all(p.poll() is not None for p in procs)  # close() leaves no keeper behind
+    time.sleep(0.5)
+    for pid in servers:  # nor a server
+        try: os.kill(pid, 0); alive = open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+        except (ProcessLookupError, FileNotFoundError): alive = False
+        assert not alive, pid
 
 
 def _child(q):
