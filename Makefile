@@ -13,7 +13,7 @@ TRL_OLDEST := $(VENV)/trl-1.15
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test clean-venv
+.PHONY: setup demo test docs browser clean-venv
 
 setup: $(STAMP)
 
@@ -30,7 +30,16 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(PY) -c "import scrpo, scrpo.core as c; r = c.RunDir.new('runs', 'demo'); r.save_config({'demo': 'foundation'}); print('scrpo', scrpo.__version__, c.package_versions()); print('run folder:', r.path)"
 
-test: $(STAMP)
+# Debian's chromium and chromium-driver for tests/test_docs.py (Playwright's own browser download is not possible here).
+# Installed once with apt-get when missing (as root); elsewhere the browser test skips and says why.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium and chromium-driver (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "chromium/chromedriver missing and apt-get needs root: tests/test_docs.py will skip"; fi
+
+test: $(STAMP) browser
 	$(PY) tools/check_unchanged.py nbs -- $(VENV)/bin/nbdev-clean
 	$(PY) tools/check_unchanged.py scrpo,nbs -- $(VENV)/bin/nbdev-export
 	$(VENV)/bin/nbdev-test --n-workers 2
@@ -38,6 +47,11 @@ test: $(STAMP)
 	PYTHONPATH=$(TRL_OLDEST) SCRPO_EXPECT_TRL=1.15.0 $(PY) -m pytest -q -p no:cacheprovider tests/test_trainer.py \
 		-k "expected_trl or ten_steps or loss_mask_covers or matches_trl or resume" | tail -n 3
 	$(PY) -m pytest -q tests
+
+# The documentation site from the notebooks, into _docs/ (every notebook executed, cached in .cache/docs/; see
+# tools/build_docs.py for --execute/--timeout, e.g. `make docs DOCS_ARGS="--execute none"` renders them as committed).
+docs: $(STAMP)
+	$(PY) tools/build_docs.py $(DOCS_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)
