@@ -19,7 +19,8 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 source_suffix = {".ipynb": "myst-nb", ".md": "myst-nb"}
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "jupyter_execute"]
-suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
+# `!pip install` cells (Colab) are not Python to the highlighter; it falls back to plain text, which is what we want.
+suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
@@ -39,21 +40,27 @@ html_theme_options = {"navigation_with_keys": True, "top_of_page_buttons": []}
 # Math stays literal text (no `dollarmath`): Sphinx would load MathJax from a CDN on any page with an equation, and
 # the site must work offline (tests/test_docs.py fails on any request that leaves localhost).
 
-_MAX_FIELDS = 12  # a dataclass with more fields than this shows only its own fields in the signature
-
 def _own_fields(cls) -> list:
     "Dataclass fields that `cls` itself declares (not inherited)."
     own = cls.__dict__.get("__annotations__", {})
     return [f for f in dataclasses.fields(cls) if f.name in own]
 
+def _inherits_fields(cls) -> bool:
+    return dataclasses.is_dataclass(cls) and len(_own_fields(cls)) < len(dataclasses.fields(cls))
+
 def _signature(app, what, name, obj, options, signature, return_annotation):
-    "Shorten the signature of a dataclass with many inherited fields (ScRPOConfig inherits ~100 from GRPOConfig)."
-    if what == "class" and dataclasses.is_dataclass(obj) and len(dataclasses.fields(obj)) > _MAX_FIELDS > len(_own_fields(obj)):
+    "A dataclass that extends another (ScRPOConfig extends TRL's GRPOConfig, ~150 fields) shows its own fields, then `...`."
+    if what == "class" and _inherits_fields(obj):
         own = [f"{f.name}={f.default!r}" if f.default is not dataclasses.MISSING else f.name for f in _own_fields(obj)]
         return f"({', '.join(own + ['...'])})", return_annotation
     return None
 
 _TICKS = re.compile(r"`[^`]+`")
+
+def _escape(text:str) -> str:
+    "Markdown-ish text for reST: backslashes inside `code` stay literal, a stray `*` outside it is not emphasis."
+    parts = re.split(r"(`[^`]+`)", text)
+    return "".join(p.replace("\\", "\\\\") if p.startswith("`") else p.replace("*", "\\*") for p in parts)
 
 def _docments(app, what, name, obj, options, lines):
     "nbdev-style parameter docs: inline `# comments` (docments) and dataclass `help` metadata become a field list."
@@ -62,7 +69,7 @@ def _docments(app, what, name, obj, options, lines):
     docs = {}
     try:
         if what == "class" and dataclasses.is_dataclass(obj):
-            fields = _own_fields(obj) if len(dataclasses.fields(obj)) > _MAX_FIELDS > len(_own_fields(obj)) else dataclasses.fields(obj)
+            fields = _own_fields(obj) if _inherits_fields(obj) else dataclasses.fields(obj)
             docs = {f.name: f.metadata.get("help", "") for f in fields}
         elif what in ("function", "method", "class") and callable(obj):
             from fastcore.docments import docments
@@ -75,7 +82,7 @@ def _docments(app, what, name, obj, options, lines):
     docs = {k: v for k, v in docs.items() if v}
     if not docs and not ret: return
     lines.append("")
-    esc = lambda v: _TICKS.sub(lambda m: m.group(0).replace("\\", "\\\\"), " ".join(str(v).split()))
+    esc = lambda v: _escape(" ".join(str(v).split()))
     for k, v in docs.items(): lines.append(f":param {k}: {esc(v)}")
     if ret: lines.append(f":returns: {esc(ret)}")
 
