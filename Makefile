@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -c "import scrpo, scrpo.core as c; r = c.RunDir.new('runs', 'demo'); r.save_config({'demo': 'foundation'}); print('scrpo', scrpo.__version__, c.package_versions()); print('run folder:', r.path)"
+	$(VENV)/bin/scrpo demo
 
 # Debian's chromium and chromium-driver for tests/test_docs.py (Playwright's own browser download is not possible here).
 # Installed once with apt-get when missing (as root); elsewhere the browser test skips and says why.
