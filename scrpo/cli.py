@@ -700,7 +700,7 @@ def parser() -> argparse.ArgumentParser:
     "The `scrpo` argument parser."
     p = argparse.ArgumentParser(prog="scrpo", description="ScRPO: GRPO plus a pool of the model's own mistakes and self-correction steps.")
     p.add_argument("--version", action="version", version=f"scrpo {scrpo.__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{train,demo,eval,pool}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{train,demo,eval,pool,sweep}")
     over = "section.key=value overrides, e.g. train.learning_rate=1e-5 data.train.size=256 rewards.1.weight=0.5"
     t = sub.add_parser("train", help="train with a YAML run config", description="Evaluate, train with ScRPO, evaluate again; everything goes into one run folder.")
     t.add_argument("--config", required=True, help="YAML run config, e.g. configs/demo-cpu.yaml")
@@ -726,6 +726,9 @@ def parser() -> argparse.ArgumentParser:
     po = sub.add_parser("pool", help="an error pool's stats and most-failed problems", description="Stats of a run's error pool and its most-failed problems, one wrong answer each.")
     po.add_argument("path", help="a run folder, a checkpoint folder or a pool .jsonl file")
     po.add_argument("--top", type=int, default=5, help="most-failed problems to show (default 5)")
+    from scrpo.experiments import add_sweep_args
+    add_sweep_args(sub.add_parser("sweep", help="run a grid of configs x seeds, resumable (configs/sweeps/*.yaml)",
+                                  description="Run a sweep: each arm x seed is one cell, written to data/results/<sweep>/<arm>/seed<k>.json when it finishes; finished cells are skipped."))
     return p
 
 def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
@@ -737,6 +740,9 @@ def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
         if a.command == "demo": return _train_cmd(a, yaml.safe_load(DEMO_CONFIG))
         if a.command == "eval": return _eval_cmd(a)
         if a.command == "pool": print(pool_report(a.path, a.top)); return 0
+        if a.command == "sweep":
+            from scrpo.experiments import sweep_command
+            return sweep_command(a)
     except (ConfigError, FileNotFoundError) as e:
         print(f"scrpo: error: {e}", file=sys.stderr); return 2
     return 2

@@ -135,3 +135,11 @@ def test_shipped_sweeps_parse(shared_data):
     for name, n in [("main_table", 10), ("ablations", 30)]:
         st = ex.run_sweep(here / "configs" / "sweeps" / f"{name}.yaml", here / "data" / "results" / name, dry_run=True, cuda=False, echo=None)
         assert len(st) == n and not any(s["notes"] for s in st)
+
+def test_cli_sweep_subcommand(root, capsys):
+    "`scrpo sweep` is the same command as `python -m scrpo.experiments`."
+    from scrpo.cli import main
+    assert main(["sweep", str(root / "nope.yaml")]) == 2 and "does not exist" in capsys.readouterr().err
+    (root / "s.yaml").write_text("name: s\narms: {a: [train.max_steps=1]}\n")
+    assert main(["sweep", str(root / "s.yaml"), "--dry-run", "--results-dir", str(root / "res")]) == 0
+    assert "a/seed0" in capsys.readouterr().out and not (root / "res").exists()
