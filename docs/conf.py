@@ -33,6 +33,7 @@ html_theme = "furo"
 html_title = f"scrpo {release}"
 html_static_path = ["_static"]
 html_css_files = ["scrpo.css"]
+html_favicon = "_static/favicon.svg"
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
@@ -86,6 +87,27 @@ def _docments(app, what, name, obj, options, lines):
     for k, v in docs.items(): lines.append(f":param {k}: {esc(v)}")
     if ret: lines.append(f":returns: {esc(ret)}")
 
+def _rst_without_padding():
+    """MyST parses an `{eval-rst}` block after padding it with one blank line per line above it, so warnings carry the
+    right line number. MyST-NB numbers notebook lines cell x 10000, so a block in cell 40 becomes 400,000 lines for
+    docutils to skip: minutes per page. The API blocks tools/build_docs.py inserts are parsed without the padding
+    (their warnings name the page, with a line number counted from the block)."""
+    try:
+        from myst_parser.mdit_to_docutils import base
+        from myst_parser.mocking import MockRSTParser
+    except ImportError: return
+    def render_restructuredtext(self, token):
+        newdoc = base.make_document()
+        newdoc["source"] = self.document["source"]
+        newdoc.settings = self.document.settings
+        newdoc.reporter = self.reporter
+        MockRSTParser().parse(token.content, newdoc)
+        for node in newdoc:
+            if node["names"]: self.document.note_explicit_target(node, node)
+        self.current_node.extend(newdoc.children)
+    base.DocutilsRenderer.render_restructuredtext = render_restructuredtext
+
 def setup(app):
+    _rst_without_padding()
     app.connect("autodoc-process-signature", _signature)
     app.connect("autodoc-process-docstring", _docments)

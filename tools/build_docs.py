@@ -134,10 +134,16 @@ def public_api(module:str) -> list[tuple[str, str, list[str]]]:
     tree = ast.parse(path.read_text())
     names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
                   and any(getattr(t, "id", None) == "__all__" for t in n.targets)), [])
-    kinds = {n.name: ("autoclass" if isinstance(n, ast.ClassDef) else "autofunction") for n in tree.body
-             if isinstance(n, ast.ClassDef) or isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-             and not {"patch", "patch_to", "classmethod", "staticmethod"} & set(_decorator_names(n))}
-    return [(kinds[n], f"{module}.{n}", []) for n in names if n in kinds]
+    attached = {n.value.id: f"{t.value.id}.{t.attr}" for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+                for t in n.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)}
+    out = []
+    for n in tree.body:
+        if not (isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in names): continue
+        if isinstance(n, ast.ClassDef): out.append(("autoclass", f"{module}.{n.name}", []))
+        elif n.name in attached: out.append(("automethod", f"{module}.{attached[n.name]}", []))
+        elif not {"patch", "patch_to", "classmethod", "staticmethod"} & set(_decorator_names(n)):
+            out.append(("autofunction", f"{module}.{n.name}", []))
+    return out
 
 
 _FENCE = re.compile(r"(^```.*?^```[ \t]*$)", re.S | re.M)
