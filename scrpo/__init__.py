@@ -1,4 +1,4 @@
-"""ScRPO: Self-correction Relative Policy Optimization. GRPO plus a pool of the model's own mistakes, on TRL.
+"""ScRPO (Self-correction Relative Policy Optimization, arXiv 2511.06065) on TRL: GRPO plus a memory of the model's own mistakes.
 
 Modules:
 

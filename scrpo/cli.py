@@ -404,13 +404,13 @@ data:
     heldout:                  # split test: a separate seed range; problems also in the training set are dropped from it
       name: "rg:chain_sum"
       split: test
-      size: 40
+      size: 32
       knobs: {min_terms: 2, max_terms: 2, min_digits: 1, max_digits: 2}
 rewards:
   - {name: accuracy_reward, weight: 1.0, mode: lenient}
   - {name: format_reward, weight: 0.5}
 train:
-  max_steps: 8
+  max_steps: 6
   per_device_train_batch_size: 8   # 2 problems x 4 samples
   num_generations: 4
   max_completion_length: 64
