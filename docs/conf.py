@@ -15,6 +15,8 @@ extensions = ["myst_nb", "sphinx.ext.autodoc"]
 # Notebooks arrive already executed (or deliberately not) from tools/build_docs.py: Sphinx never runs them.
 nb_execution_mode = "off"
 nb_merge_streams = True
+# stderr (library warnings, progress bars) is left out of the pages; errors and stdout stay
+nb_output_stderr = "remove"
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 source_suffix = {".ipynb": "myst-nb", ".md": "myst-nb"}

@@ -289,7 +289,7 @@ def _run_child(rel:str, nb:nbformat.NotebookNode, src:Path, work:Path, timeout:f
         os.killpg(proc.pid, signal.SIGKILL); proc.communicate()
         return None, f"timed out after {timeout:.0f} s"
     if proc.returncode != 0:
-        tail = "\n".join(l for l in log.strip().splitlines()[-15:])
+        tail = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", l) for l in log.strip().splitlines()[-15:])
         return None, f"failed (exit {proc.returncode}):\n{tail}"
     return nbformat.read(out, as_version=4), "ok"
 
