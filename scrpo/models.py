@@ -189,7 +189,7 @@ def resolve_model(name_or_path:str|Path=DEFAULT_MODEL, # known name, model folde
     raise _unknown(s, "is not a known name, an existing folder, or a Hub id")
 
 # %% ../nbs/05_models.ipynb #c7b8d14a
-_EMBED_FORMAT = 1  # bump when the conversion changes, to invalidate old caches
+_EMBED_FORMAT = 2  # bump when the conversion changes, to invalidate old caches
 
 def gguf_path(name:str=DEFAULT_MODEL, # a key of `EMBEDDED_MODELS`
              ) -> Path:
