@@ -127,15 +127,15 @@ def test_navigation_and_home(site, server, browser):
     assert browser.find_elements("css selector", "dl.py.class dt#scrpo\\.trainer\\.ScRPOConfig"), "the API of ScRPOConfig is not shown"
     browser.find_element("css selector", ".sidebar-tree a[href='tutorials/quickstart.html']").click()
     assert browser.current_url.endswith("/tutorials/quickstart.html")
+    browser.get(server)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOT))
+    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and SCREENSHOT.stat().st_size > 10_000
     # the search page finds a documented name
     browser.get(urljoin(server, "search.html?q=ErrorPool"))
     from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(browser, 30).until(lambda d: d.find_elements("css selector", "#search-results ul.search li"))
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    browser.get(server)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
-    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and SCREENSHOT.stat().st_size > 10_000
 
 
 def test_api_pages_document_exported_names(site):
