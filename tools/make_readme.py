@@ -4,7 +4,7 @@ Markdown cells are copied as they are; code cells become fenced Python blocks (n
 `#| hide` cells left out), followed by their text outputs when the notebook has any.
 Usage: python tools/make_readme.py [--check]   (--check exits 1 when README.md is stale)
 """
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,7 +16,8 @@ def render(nb_path=ROOT / "nbs" / "index.ipynb") -> str:
     for cell in nb["cells"]:
         src = "".join(cell["source"]).strip("\n")
         if cell["cell_type"] == "markdown":
-            parts.append(src)
+            # links relative to nbs/ (images, other notebooks) are made relative to the repository root
+            parts.append(re.sub(r"\]\((?!https?:|#|/)([^)]+)\)", r"](nbs/\1)", src))
         elif cell["cell_type"] == "code":
             lines = src.splitlines()
             directives = [l for l in lines if l.startswith("#|")]
