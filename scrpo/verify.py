@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 from .verify_pool import VerifierPool, _serve, default_workers, get_pool, shutdown_pool
 
 # %% auto #0
-__all__ = ['REASONS', 'DEFAULT_TIMEOUT', 'DEFAULT_MAX_CHARS', 'MODES', 'THINKS', 'cache_stats', 'accuracy_reward',
+__all__ = ['REASONS', 'DEFAULT_TIMEOUT', 'DEFAULT_MAX_CHARS', 'MAX_NESTING', 'MODES', 'THINKS', 'cache_stats', 'accuracy_reward',
            'format_reward', 'VerifyResult', 'normalize_gold', 'extract_answer', 'clear_cache', 'check_many', 'check',
            'make_accuracy_reward', 'format_score', 'make_format_reward']
 
@@ -25,6 +25,7 @@ _log = logging.getLogger(__name__)
 REASONS = ("ok", "mismatch", "no_answer", "multiple_answers", "unparseable_gold", "timeout", "error")
 DEFAULT_TIMEOUT = 5.0  # seconds of wall clock per item in `check_many`
 DEFAULT_MAX_CHARS = 20_000  # responses are cut to their last this-many characters before any parsing
+MAX_NESTING = 64  # answers with brackets nested deeper are judged `error` at once: latex2sympy recurses per level and only times out
 
 @dataclass
 class VerifyResult:
@@ -179,7 +180,7 @@ def _as_number(s:str) -> tuple[Fraction, bool] | None:
     except (ValueError, ZeroDivisionError, OverflowError): return None
     return None
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|\\(?:frac|sqrt|pi|cdot|times)(?![a-zA-Z])|[-+*/^(){}\[\]]")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|\\(?:frac|sqrt|pi|cdot|times)(?![a-zA-Z])|[-+*/^(){}\[\]!]")
 
 def _arith(op:str, a:tuple, b:tuple) -> tuple:
     "`a op b` for (value, exact) pairs; a power stays exact only for a small base and exponent."
@@ -189,8 +190,15 @@ def _arith(op:str, a:tuple, b:tuple) -> tuple:
     if op == "/": return x / y, ex and ey
     if ex and ey and y.denominator == 1 and abs(y) <= 64 and abs(x.numerator) < 10**6 and x.denominator < 10**6:
         return x ** int(y), True
-    if abs(float(y)) > 64 or x < 0: raise ValueError
-    return float(x) ** float(y), False
+    if x < 0: raise ValueError
+    try: return float(x) ** float(y), False
+    except OverflowError: return math.inf, False  # a tower like 10^{10^{10}}: only its size matters
+
+def _factorial(a:tuple) -> tuple:
+    "`a!` for a non-negative integer `a`: exact up to 1000!, `inf` beyond (1000! has 2,568 digits)."
+    x, ex = a
+    if not ex or x.denominator != 1 or x < 0: raise ValueError
+    return (Fraction(math.factorial(int(x))), True) if x <= 1000 else (math.inf, False)
 
 def _root(a:tuple, n:tuple) -> tuple:
     "The `n`-th root of `a` (exact when it is an integer)."
@@ -238,7 +246,9 @@ def _eval_simple(s:str) -> tuple[Fraction | float, bool] | None:
         t = take()
         if t[0].isdigit():
             if peek() == "\\frac": raise ValueError  # `3\frac{1}{2}` may be a mixed number
-            return Fraction(t), "." not in t
+            v = Fraction(t), "." not in t
+            while peek() == "!": take(); v = _factorial(v)
+            return v
         if t == "\\pi": return math.pi, False
         if t in ("(", "{"): v = expr(); take(")" if t == "(" else "}"); return v
         if t == "\\frac": return _arith("/", group(), group())
@@ -260,6 +270,11 @@ def _exact_list(s:str) -> tuple[str, frozenset] | None:
         vals.append(v[0])
     return (o + c, frozenset(vals)) if vals else None
 
+def _as_float(v:Fraction | float) -> float:
+    "`v` as a float, `±inf` when it is too large for one."
+    try: return float(v)
+    except OverflowError: return math.copysign(math.inf, v)
+
 def _fast_verdict(pred:str, gold:str) -> bool | None:
     "`True`/`False` when cheap arithmetic or text comparison settles `pred` against `gold`, else `None`."
     cp, cg = _canon(pred), _canon(gold)
@@ -275,7 +290,8 @@ def _fast_verdict(pred:str, gold:str) -> bool | None:
     a, b = _eval_simple(cp), _eval_simple(cg)
     if a is None or b is None: return None
     if a[1] and b[1]: return a[0] == b[0]
-    x, y = float(a[0]), float(b[0])
+    x, y = (_as_float(v[0]) for v in (a, b))
+    if math.isinf(x) or math.isinf(y): return False if x != y else None  # beyond floats on one side only: they differ
     return False if abs(x - y) > max(2e-6, 1e-6 * max(abs(x), abs(y))) else None
 
 # %% ../nbs/02_verify.ipynb #5d136f18
@@ -364,6 +380,19 @@ def clear_cache():
     "Forget every cached verdict."
     with _CACHE_LOCK: _CACHE.clear(); cache_stats.update(hits=0, misses=0)
 
+_OPEN, _CLOSE = frozenset("({["), frozenset(")}]")
+
+def _too_deep(s:str) -> bool:
+    "Whether brackets in `s` nest deeper than `MAX_NESTING` (a linear scan, only when there are that many openers)."
+    if s.count("(") + s.count("{") + s.count("[") <= MAX_NESTING: return False
+    depth = 0
+    for ch in s:
+        if ch in _OPEN:
+            depth += 1
+            if depth > MAX_NESTING: return True
+        elif ch in _CLOSE: depth = max(0, depth - 1)
+    return False
+
 def check_many(responses:Sequence[Any], # model responses
                golds:Sequence[Any], # gold answers, one per response (string, number or list; see `normalize_gold`)
                workers:int|None=None, # worker processes (`None`: `default_workers()`; 0 counts as 1)
@@ -386,6 +415,7 @@ def check_many(responses:Sequence[Any], # model responses
         if gold is None: out[i] = VerifyResult(False, None, None, "unparseable_gold", time.perf_counter() - t0); continue
         pred, reason, _ = _extract(r, mode, think, max_chars)
         if pred is not None and _HEDGE.search(pred) and not _HEDGE.search(gold): pred, reason = pred, "multiple_answers"
+        if reason == "ok" and _too_deep(pred): reason = "error"
         verdict = None if reason != "ok" else _fast_verdict(pred, gold)
         if reason != "ok": out[i] = VerifyResult(False, pred, gold, reason, time.perf_counter() - t0)
         elif verdict is not None: out[i] = VerifyResult(verdict, pred, gold, "ok" if verdict else "mismatch", time.perf_counter() - t0)

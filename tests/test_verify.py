@@ -98,8 +98,11 @@ def test_stuck_worker_is_killed_and_replaced():
     pool = VerifierPool(2)
     try:
         pool.run([("1", "1")], timeout=5)
+        for _ in range(100):  # run() returns once its job is done; the other server may still be starting
+            if all(w.ready for w in pool.workers): break
+            time.sleep(0.1); pool.run([("1", "1")], timeout=5)
         keepers, servers = [w.proc.pid for w in pool.workers], {w.server for w in pool.workers}
-        assert len(servers) == 2 and not set(keepers) & servers
+        assert len(servers) == 2 and 0 not in servers and not set(keepers) & servers
         # grace < 0 puts the hard deadline (1 s) before the soft timer (3 s): the tower's server must be killed
         res = pool.run([("10^{10^{10^{10}}}", "1"), ("2", "2"), ("x+x", "2x")], timeout=3.0, grace=-2.0)
         assert res[0][:2] == (False, "timeout") and res[0][2] < 3.0 and pool.killed == 1
@@ -214,6 +217,33 @@ def test_every_eval_gold(shared_data, capsys):
         assert report[s][1] >= 0.98, [(perturb(w), r) for (_, _, w, _), r in zip(rows, wrong) if r.correct][:3]
     with capsys.disabled():
         print("\nboxed gold right / perturbed gold wrong (n):", {s: f"{a:.1%} / {b:.1%} ({n})" for s, (a, b, n) in report.items()})
+
+
+def _depth(s):
+    d = m = 0
+    for ch in s:
+        if ch in "({[": d += 1; m = max(m, d)
+        elif ch in ")}]": d = max(0, d - 1)
+    return m
+
+
+def test_nesting_guard_spares_every_eval_gold(shared_data):
+    "The nesting guard (`MAX_NESTING`) never touches a real answer: the deepest gold of the seven sets nests 4 levels."
+    deepest = max(max(_depth(w), _depth(V.normalize_gold(g, src) or "")) for _, g, w, src in gold_rows(shared_data / "eval"))
+    assert 1 <= deepest <= 6 < V.MAX_NESTING
+
+
+def test_nesting_guard_and_huge_values_are_fast():
+    deep = "\\boxed{" + "(" * (V.MAX_NESTING + 1) + "1" + ")" * (V.MAX_NESTING + 1) + "}"
+    ok = "(" * V.MAX_NESTING + "1" + ")" * V.MAX_NESTING  # an extracted answer at the limit
+    assert V._too_deep("(" * (V.MAX_NESTING + 1)) and not V._too_deep("()" * 1000) and not V._too_deep(ok)
+    r = check(deep, "1")
+    assert (r.correct, r.reason) == (False, "error") and r.seconds < 0.5
+    # towers and factorials beyond floats are settled by magnitude, in the calling process
+    assert [V._fast_verdict(p, g) for p, g in [("10^{10^{10^{10}}}", "1"), ("2^{2^{2^{2^{2^{2}}}}}", "2"), ("1000000!", "1"),
+                                                 ("5!", "120"), ("\\frac{10!}{2}", "1814400"), ("3!", "7"), ("10^{400}", "\\pi")]] == \
+        [False, False, False, True, True, False, False]
+    assert V._fast_verdict("10^{10^{10}}", "10^{10^{10}}+1") is None  # both beyond floats: math-verify decides
 
 
 def test_normalize_gold_for_each_set_format():
