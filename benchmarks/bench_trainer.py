@@ -5,11 +5,11 @@ Each variant runs in its own process (peak RSS is per process), on the same data
   scrpo-off  ScRPOTrainer with correction_every=0 (pool bookkeeping only)
   scrpo      ScRPOTrainer with corrections every 2nd step
 The pool admits `any_wrong` here so it fills even when the model is never right (the tiny random model).
-Usage: python benchmarks/bench_trainer.py [--models tiny,smollm2] [--steps 6] [--threads 2] [--max-new 96]
+Usage: python benchmarks/bench_trainer.py [--models tiny,smollm2] [--steps 6] [--threads 2] [--max-new 96] [--bf16]
 """
 import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
 
-def run_variant(model_name, variant, steps, out, threads=2, max_new=96):
+def run_variant(model_name, variant, steps, out, threads=2, max_new=96, bf16=False):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from trl import GRPOConfig, GRPOTrainer
@@ -23,7 +23,8 @@ def run_variant(model_name, variant, steps, out, threads=2, max_new=96):
     ds = to_prompts(procedural_problems("chain_sum", 64, seed=0))
     common = dict(output_dir=tempfile.mkdtemp(), report_to="none", use_cpu=True, per_device_train_batch_size=8, num_generations=4,
                   max_completion_length=48 if model_name == "tiny" else max_new, max_steps=steps, logging_steps=1, learning_rate=1e-6,
-                  seed=0, save_strategy="no", disable_tqdm=True, beta=0.0, temperature=1.0)
+                  seed=0, save_strategy="no", disable_tqdm=True, beta=0.0, temperature=1.0,
+                  bf16=bf16)  # TRL defaults to bf16 autocast, which this AVX2-only CPU runs slowly; `scrpo train` turns it off on CPU
     if variant == "grpo": cls, args = GRPOTrainer, GRPOConfig(**common)
     else:
         cls, args = ScRPOTrainer, ScRPOConfig(**common, correction_every=0 if variant == "scrpo-off" else 2, correction_warmup_steps=1,
@@ -41,17 +42,19 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument("--models", default="tiny,smollm2"); ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--threads", type=int, default=2, help="torch threads per variant")
     ap.add_argument("--max-new", type=int, default=96, help="max_completion_length for smollm2 (the tiny model uses 48)")
+    ap.add_argument("--bf16", action="store_true", help="keep TRL's default bf16 autocast (the CLI turns it off on CPU)")
     ap.add_argument("--_child", nargs=3); a = ap.parse_args()
-    if a._child: return run_variant(a._child[0], a._child[1], a.steps, a._child[2], a.threads, a.max_new)
+    if a._child: return run_variant(a._child[0], a._child[1], a.steps, a._child[2], a.threads, a.max_new, a.bf16)
     rows = []
     for m in a.models.split(","):
         for v in ("grpo", "scrpo-off", "scrpo"):
             out = tempfile.mktemp(suffix=".json")
             subprocess.run([sys.executable, __file__, "--steps", str(a.steps), "--threads", str(a.threads), "--max-new", str(a.max_new),
+                            *(["--bf16"] if a.bf16 else []),
                             "--_child", m, v, out], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rows.append(json.loads(open(out).read()))
-    print(f"steps {a.steps}, torch threads {a.threads}, smollm2 max_completion_length {a.max_new}, load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"steps {a.steps}, torch threads {a.threads}, smollm2 max_completion_length {a.max_new}, bf16 autocast {a.bf16}, load average at the end {os.getloadavg()[0]:.1f}")
     print(f"{'model':8} {'variant':10} {'trial step s':>13} {'corr step s':>12} {'admit ms':>9} {'admit/trial':>12} {'corr bookkeeping ms':>20} {'peak RSS MB':>12}")
     base = {}
     for r in rows:
