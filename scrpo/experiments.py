@@ -92,12 +92,12 @@ def repo_root(start:str|Path|None=None) -> Path:
 def cell_config(sweep:dict, # from `read_sweep`
                 cell:dict, # from `sweep_cells`
                 root:str|Path|None=None, # the repository root (relative data_dir and run folders); None: `repo_root`
-                cuda:bool|None=None, # passed on to `scrpo.cli.build_config`
+                cuda:bool|None=None, # passed on to `scrpo.config.build_config`
                ):
     "`(RunConfig, notes, config_hash)` of one cell."
-    from scrpo.cli import apply_overrides, build_config, read_config
+    from scrpo.config import apply_overrides, build_config, read_config
     import yaml as _y
-    from scrpo.cli import DEMO_CONFIG
+    from scrpo.config import DEMO_CONFIG
     root = Path(root) if root else repo_root(sweep.get("path") and Path(sweep["path"]).parent)
     base = sweep["base"]
     raw = read_config(base) if isinstance(base, str) else json.loads(json.dumps(base)) if base else _y.safe_load(DEMO_CONFIG)
@@ -155,9 +155,8 @@ def _metrics(res_dir:Path) -> dict|None:
     return json.loads(f.read_text(encoding="utf-8"))["metrics"] if f.is_file() else None
 
 def _heldout_rows(cfg) -> dict:
-    from scrpo.cli import _load_set, _templated
-    dd = cfg.data.data_dir or os.environ.get("SCRPO_DATA_DIR")
-    return {label: _templated(_load_set(s, dd), cfg.data.template) for label, s in cfg.data.eval.items()}
+    from scrpo.cli import apply_template, heldout_sets
+    return {label: apply_template(rows, cfg.data.template) for label, rows in heldout_sets(cfg).items()}
 
 def _first_attempt(res_dir:Path) -> dict:
     "An `evaluate` result (with its samples) read back from its output folder."
@@ -198,19 +197,19 @@ def run_cell(cfg, # the cell's `RunConfig` (from `cell_config`)
              echo=print) -> dict:
     "Run one cell (train and evaluate, or evaluate only) and return what its result file keeps."
     import torch
-    from scrpo.cli import _evaluate, train
+    from scrpo.cli import evaluate_sets, heldout_sets, train
     t0 = time.time()
     if cfg.run.torch_threads: torch.set_num_threads(cfg.run.torch_threads)
     e = cfg.eval
     n_eval = lambda ms: sum(v.get("samples", 0) for v in (ms or {}).values())
     if eval_only:
         run = RunDir.new(cfg.run.root, cfg.run.name); run.save_config(cfg.to_dict())
-        if e.backend == "vllm":  # `_evaluate` starts its own engine on the model folder
+        if e.backend == "vllm":  # `evaluate_sets` starts its own engine on the model folder
             from transformers import AutoTokenizer
             from scrpo.models import resolve_model
             src = resolve_model(cfg.model.name); model, tok = None, AutoTokenizer.from_pretrained(src)
         else: src = None; model, tok = _load(cfg, cfg.model.name)
-        res = _evaluate(cfg, src or model, tok, _heldout_rows(cfg), run.sub("eval") / "before") if cfg.data.eval else None
+        res = evaluate_sets(cfg, src or model, tok, heldout_sets(cfg), run.sub("eval") / "before") if cfg.data.eval else None
         if self_correction and res and model is None: model, tok = _load(cfg, cfg.model.name)
         sc = _self_correction(cfg, self_correction, model, tok, res, run.sub("eval") / "self_correction") if self_correction and res else None
         before = res["metrics"] if res else {}

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest, yaml
 import scrpo
 from scrpo import cli
-from scrpo.cli import ConfigError, DEMO_CONFIG, load_config, main
+from scrpo.cli import main
+from scrpo.config import ConfigError, DEMO_CONFIG, load_config
 from scrpo.pool import ErrorPool
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -143,3 +143,15 @@ def test_cli_sweep_subcommand(root, capsys):
     (root / "s.yaml").write_text("name: s\narms: {a: [train.max_steps=1]}\n")
     assert main(["sweep", str(root / "s.yaml"), "--dry-run", "--results-dir", str(root / "res")]) == 0
     assert "a/seed0" in capsys.readouterr().out and not (root / "res").exists()
+
+def test_eval_only_cell_templates_prompts_once(tmp_path):
+    "The base arm (eval_only) puts each held-out problem into data.template exactly once, as training arms do."
+    from scrpo.config import load_config
+    from scrpo.eval import SampleLog
+    cfg = load_config({"model": {"name": "tiny-llama"},
+                       "data": {"train": {"name": "rg:chain_sum", "size": 4, "knobs": {"max_terms": 2}}, "template": "Q: {problem}",
+                                "eval": {"heldout": {"name": "rg:chain_sum", "split": "test", "size": 3, "knobs": {"max_terms": 2}}}},
+                       "eval": {"max_new_tokens": 4, "batch_size": 3}, "run": {"root": str(tmp_path), "name": "base"}}, cuda=False)
+    res = ex.run_cell(cfg, eval_only=True, echo=None)
+    prompts = [r["prompt"] for r in SampleLog(Path(res["run_dir"]) / "eval" / "before" / "samples.jsonl").records.values()]
+    assert len(prompts) == 3 and all(p.count("Q: ") == 1 for p in prompts), prompts
