@@ -6,7 +6,7 @@ Docs: https://scrpo.github.io/scrpo/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #2f6efd41
 from __future__ import annotations
-import argparse, inspect, json, math, os, sys, tempfile, time
+import argparse, hashlib, inspect, json, math, os, shutil, sys, tempfile, time
 from pathlib import Path
 
 import yaml
@@ -17,8 +17,8 @@ from .data import DEFAULT_SYSTEM_PROMPT
 from .config import *  # ConfigError, RunConfig, load_config, DEMO_CONFIG, ... (the `config` page)
 
 # %% auto #0
-__all__ = ['PLOTS', 'metrics_logger', 'plot_run', 'load_set', 'heldout_sets', 'apply_template', 'evaluate_sets', 'train',
-           'summary_text', 'find_pool', 'pool_report', 'parser', 'main']
+__all__ = ['PLOTS', 'metrics_logger', 'plot_run', 'load_set', 'heldout_sets', 'apply_template', 'evaluate_sets',
+           'evaluate_before', 'train', 'summary_text', 'find_pool', 'pool_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #423b1156
 def metrics_logger(run:RunDir):
@@ -109,6 +109,31 @@ def evaluate_sets(cfg:RunConfig, model, tok, sets:dict, out:Path) -> dict:
             import gc, torch
             del model; gc.collect(); torch.cuda.empty_cache()
 
+def _eval_key(cfg:RunConfig) -> str:
+    "What decides the untrained model's held-out evaluation: the model, the held-out sets, the prompt, the eval settings."
+    d = cfg.to_dict()
+    keep = {"model": d["model"], "eval": d["eval"], "data": {k: d["data"].get(k) for k in ("eval", "template", "system_prompt", "data_dir")}}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+def evaluate_before(cfg:RunConfig, model, tok, sets:dict, out:Path) -> tuple[dict, bool]:
+    "`evaluate_sets` for the untrained model, reused from `run.eval_cache` when a run with the same settings and weights made it: `(result, reused)`."
+    cache = Path(cfg.run.eval_cache) / _eval_key(cfg) if cfg.run.eval_cache else None
+    if cache is not None and (cache / "results.json").is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        for f in ("config.json", "samples.jsonl"): shutil.copyfile(cache / f, out / f)
+        try:  # `evaluate` checks the settings, finds every sample done and only recomputes the metrics
+            res = evaluate_sets(cfg, model, tok, sets, out)
+            if res["model"] == json.loads((cache / "results.json").read_text(encoding="utf-8"))["model"]: return res, True
+        except ValueError: pass  # other settings after all
+        shutil.rmtree(out)  # other weights under the same name, or other settings: evaluate afresh
+    res = evaluate_sets(cfg, model, tok, sets, out)
+    if cache is not None:
+        tmp = cache.with_name(f"{cache.name}.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True); shutil.copytree(out, tmp)
+        try: tmp.rename(cache)
+        except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another run stored it first
+    return res, False
+
 def _resume_point(cfg:RunConfig, run:RunDir) -> str|None:
     if cfg.run.resume != "latest": return cfg.run.resume
     cks = sorted((run.path / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
@@ -146,19 +171,19 @@ def train(cfg:RunConfig, # a checked config from `load_config`
     say(f"data: {len(train_rows)} training problems ({dropped} shared with held-out sets dropped); held-out: "
         + (", ".join(f"{k} {len(v)}" for k, v in heldout.items()) or "none"))
     t_load = time.time()
-    before = after = None
+    before = after = None; reused = False
     m = cfg.model
     if cfg.eval.backend == "vllm" and cfg.eval.before and heldout and main:  # before the trainer claims the GPU
         from transformers import AutoTokenizer
         src = resolve_model(m.name)
-        before = evaluate_sets(cfg, src, AutoTokenizer.from_pretrained(src), heldout, run.sub("eval") / "before")
+        before, reused = evaluate_before(cfg, src, AutoTokenizer.from_pretrained(src), heldout, run.sub("eval") / "before")
     model, tok = load_model(m.name, backend=m.backend, dtype=m.dtype, lora=m.lora, load_in_4bit=m.load_in_4bit,
                             max_seq_length=m.max_seq_length, **m.kwargs)
     say(f"model: {m.name} loaded in {time.time() - t_load:.0f}s")
     t_eval0 = time.time()
     if cfg.eval.backend == "hf" and cfg.eval.before and heldout and main:
-        model.eval(); before = evaluate_sets(cfg, model, tok, heldout, run.sub("eval") / "before")
-    if before: say(f"held-out before: " + ", ".join(f"{k} {v:.1%}" for k, v in _pass1(before).items()) + f" ({time.time() - t_eval0:.0f}s)")
+        model.eval(); before, reused = evaluate_before(cfg, model, tok, heldout, run.sub("eval") / "before")
+    if before: say(f"held-out before: " + ", ".join(f"{k} {v:.1%}" for k, v in _pass1(before).items()) + f" ({time.time() - t_eval0:.0f}s" + (", reused from run.eval_cache" if reused else "") + ")")
     state.wait_for_everyone()
     funcs, _ = make_rewards(cfg.rewards)
     args = cfg.train_args(run.path / "checkpoints")
@@ -187,7 +212,7 @@ def train(cfg:RunConfig, # a checked config from `load_config`
         b, a = _pass1(before), _pass1(after)
         pool = trainer.pool.stats()
         summary = {"run_dir": str(run.path), "steps": trainer.state.global_step, "correction_enabled": args.correction_enabled,
-                   "heldout_before": b, "heldout_after": a, "heldout_problems": {k: len(v) for k, v in heldout.items()},
+                   "heldout_before": b, "heldout_before_reused": reused, "heldout_after": a, "heldout_problems": {k: len(v) for k, v in heldout.items()},
                    "correction": {**st, "success_rate": st["corrections_right"] / st["corrections_total"] if st["corrections_total"] else None},
                    "pool": {"size": pool["size"], "admitted_total": pool["admitted_total"]},
                    "seconds": {"total": round(time.time() - t0, 1), "train": round(t_train, 1),

@@ -86,6 +86,7 @@ class RunSection:
     save_model: bool = False  # write the trained weights to `model/`
     save_rank_pools: bool = False  # every process writes its pool to `pool.rank<i>.jsonl` (checks they agree)
     torch_threads: int|None = None  # torch CPU threads; None: torch's default
+    eval_cache: str|None = None  # folder of finished untrained-model evaluations, reused by runs with the same model, sets and eval settings
 
 SECTIONS = ("model", "data", "train", "eval", "rewards", "run")
 

@@ -117,6 +117,7 @@ def cell_config(sweep:dict, # from `read_sweep`
     run = dict(raw.get("run") or {})
     for k in ("dir", "resume"): run.pop(k, None)
     run.update(root=str(root / "runs" / "sweeps" / sweep["name"]), name=f"{cell['arm']}-seed{cell['seed']}")
+    run.setdefault("eval_cache", str(root / "runs" / "eval_cache"))  # every cell's untrained model is evaluated once (run.eval_cache=null: always)
     if sweep["self_correction"] and not cell["eval_only"]: run["save_model"] = True  # reloaded for attempt 2, then removed
     raw["run"] = run
     cfg = build_config(raw, cuda=cuda)
@@ -197,19 +198,19 @@ def run_cell(cfg, # the cell's `RunConfig` (from `cell_config`)
              echo=print) -> dict:
     "Run one cell (train and evaluate, or evaluate only) and return what its result file keeps."
     import torch
-    from scrpo.cli import evaluate_sets, heldout_sets, train
+    from scrpo.cli import evaluate_before, heldout_sets, train
     t0 = time.time()
     if cfg.run.torch_threads: torch.set_num_threads(cfg.run.torch_threads)
     e = cfg.eval
     n_eval = lambda ms: sum(v.get("samples", 0) for v in (ms or {}).values())
     if eval_only:
         run = RunDir.new(cfg.run.root, cfg.run.name); run.save_config(cfg.to_dict())
-        if e.backend == "vllm":  # `evaluate_sets` starts its own engine on the model folder
+        if e.backend == "vllm":  # `evaluate_before` starts its own engine on the model folder
             from transformers import AutoTokenizer
             from scrpo.models import resolve_model
             src = resolve_model(cfg.model.name); model, tok = None, AutoTokenizer.from_pretrained(src)
         else: src = None; model, tok = _load(cfg, cfg.model.name)
-        res = evaluate_sets(cfg, src or model, tok, heldout_sets(cfg), run.sub("eval") / "before") if cfg.data.eval else None
+        res = evaluate_before(cfg, src or model, tok, heldout_sets(cfg), run.sub("eval") / "before")[0] if cfg.data.eval else None
         if self_correction and res and model is None: model, tok = _load(cfg, cfg.model.name)
         sc = _self_correction(cfg, self_correction, model, tok, res, run.sub("eval") / "self_correction") if self_correction and res else None
         before = res["metrics"] if res else {}

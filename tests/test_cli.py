@@ -163,3 +163,21 @@ def test_two_processes_keep_one_pool(tmp_path):
     s = json.loads((run / "summary.json").read_text())
     assert s["processes"] == 2 and s["steps"] == 3 and s["correction"]["correction_steps"] >= 2
     assert ErrorPool.load(run / "pool.jsonl").state_dict() == p0.state_dict()
+
+def test_untrained_evaluation_is_reused_from_the_eval_cache(tmp_path):
+    from scrpo.cli import train
+    raw = {**TINY, "train": {**TINY["train"], "max_steps": 1}, "eval": {**TINY["eval"], "after": False}}
+    over = [f"run.root={tmp_path / 'runs'}", f"run.eval_cache={tmp_path / 'cache'}"]
+    s1 = train(load_config(raw, over, cuda=False), echo=None)
+    s2 = train(load_config(raw, over, cuda=False), echo=None)
+    assert not s1["heldout_before_reused"] and s2["heldout_before_reused"] and s1["heldout_before"] == s2["heldout_before"]
+    (key,) = list((tmp_path / "cache").iterdir())
+    assert (Path(s2["run_dir"]) / "eval/before/samples.jsonl").read_text() == (key / "samples.jsonl").read_text()
+    # other eval settings: another cache entry, evaluated afresh
+    s3 = train(load_config(raw, over + ["eval.max_new_tokens=6"], cuda=False), echo=None)
+    assert not s3["heldout_before_reused"] and len(list((tmp_path / "cache").iterdir())) == 2
+    # the same settings but other weights recorded in the cache: evaluated afresh, not reused
+    r = json.loads((key / "results.json").read_text()); r["model"]["weights_sha256"] = "0" * 64
+    (key / "results.json").write_text(json.dumps(r))
+    s4 = train(load_config(raw, over, cuda=False), echo=None)
+    assert not s4["heldout_before_reused"] and s4["heldout_before"] == s1["heldout_before"]
