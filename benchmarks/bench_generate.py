@@ -3,7 +3,7 @@
 Same prompts (the first N GSM8K test problems from ../shared/data, or fixed ones without it), same sampling settings
 and model; one run of each, printed with their ratio. Usage:
 
-    python benchmarks/bench_generate.py [--model smollm2-135m] [--n 16] [--batch-size 16] [--max-new-tokens 64]
+    python benchmarks/bench_generate.py [--model smollm2-135m] [--n 16] [--batch-size 16] [--max-new-tokens 64] [--device cuda:0]
 """
 import argparse, os, time
 from pathlib import Path
@@ -37,11 +37,12 @@ def main():
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=64)
     ap.add_argument("--temperature", type=float, default=0.6)
+    ap.add_argument("--device", default=None, help="transformers device_map, e.g. cuda:0 (default: CPU)")
     args = ap.parse_args()
     import torch
     from scrpo.data import DEFAULT_SYSTEM_PROMPT
     from scrpo.models import load_model
-    model, tok = load_model(args.model)
+    model, tok = load_model(args.model, device_map=args.device)
     prompts = [render_prompt(tok, problem_messages(p, DEFAULT_SYSTEM_PROMPT)) for p in problems(args.n)]
     kw = dict(temperature=args.temperature, top_p=0.95, max_new_tokens=args.max_new_tokens)
     hf_generate(model, tok, prompts[:1], seed=0, **{**kw, "max_new_tokens": 4})  # warm-up
