@@ -38,4 +38,6 @@ m, t = _random_model(".gpu/bundle"); m.save_pretrained("/tmp/smolrand"); t.save_
 PY
 python3 benchmarks/bench_generate.py --model /tmp/smolrand --device cuda:0 --n ${GEN_N:-16} --batch-size 16 --max-new-tokens 128 2>&1 \
   | grep -v -i warn | tee "$OUT/bench_generate_gpu.txt"
+echo "== scrpo train on cuda (auto backend and dtype, corrections every 2nd step), $(date +%T)"
+python3 -m scrpo.cli train --config benchmarks/gpu_cli_smoke.yaml 2>&1 | grep -v -i warn | grep -v "it/s\]" | tee "$OUT/cli_gpu.txt" | tail -8
 echo "== done $(date +%T)"
