@@ -1,4 +1,4 @@
-"""Sweeps of run configs x seeds, resumable cell by cell, and the tables and figures the reproduction notebooks draw from their results.
+"""Sweeps of run configs x seeds, resumable cell by cell; `scrpo.results` turns their result files into tables and figures.
 
 Docs: https://scrpo.github.io/scrpo/experiments.html.md"""
 
@@ -16,11 +16,9 @@ import yaml
 from .core import RunDir, git_commit, package_versions, write_json
 
 # %% auto #0
-__all__ = ['CURVE_KEYS', 'CURVE_PANELS', 'SweepError', 'read_sweep', 'sweep_cells', 'select_cells', 'repo_root', 'cell_config',
-           'subsample', 'run_curves', 'run_cell', 'machine_info', 'cell_path', 'run_sweep', 'load_results',
-           'final_metrics', 'seed_frame', 't975', 'mean_ci', 'ci_table', 'format_table', 'paper_reported',
-           'budget_table', 'coverage', 'paired_difference', 'self_correction_table', 'provenance', 'plot_curves',
-           'plot_bars', 'add_sweep_args', 'sweep_command', 'parser', 'main']
+__all__ = ['CURVE_KEYS', 'SweepError', 'read_sweep', 'sweep_cells', 'select_cells', 'repo_root', 'cell_config', 'subsample',
+           'run_curves', 'run_cell', 'machine_info', 'cell_path', 'run_sweep', 'coverage', 'add_sweep_args',
+           'sweep_command', 'parser', 'main']
 
 # %% ../nbs/09_experiments.ipynb #b127eb18
 class SweepError(ValueError):
@@ -297,105 +295,7 @@ def run_sweep(sweep:str|Path|dict, # a sweep YAML file or mapping
     bar.close()
     return [{k: p[k] for k in ("cell", "status", "config_hash", "notes")} for p in plan]
 
-# %% ../nbs/09_experiments.ipynb #d48a4d61
-def load_results(results_dir:str|Path, # a folder of `<arm>/seed<k>.json` files
-                ) -> list[dict]:
-    "Every cell result under `results_dir`, ordered by arm then seed."
-    files = sorted(Path(results_dir).glob("*/seed*.json"), key=lambda f: (f.parent.name, int(f.stem[4:]) if f.stem[4:].isdigit() else 0))
-    return [json.loads(f.read_text(encoding="utf-8")) for f in files]
-
-def final_metrics(r:dict) -> dict:
-    "The metrics per held-out set of cell `r`: after training, or its only evaluation."
-    return r["eval"].get("after") or r["eval"].get("before") or {}
-
-def seed_frame(results:list[dict], # from `load_results`
-               metric:str="pass@1", # a metric of `scrpo.eval.benchmark_metrics`
-               stage:str="final", # final, before or after
-              ):
-    "A long DataFrame: arm, seed, set, value (percent); an `average` row per cell averages its sets."
-    import pandas as pd
-    rows = []
-    for r in results:
-        ms = final_metrics(r) if stage == "final" else (r["eval"].get(stage) or {})
-        vals = {b: 100 * m[metric] for b, m in ms.items() if metric in m}
-        rows += [{"arm": r["arm"], "seed": r["seed"], "set": b, "value": v} for b, v in vals.items()]
-        if vals: rows.append({"arm": r["arm"], "seed": r["seed"], "set": "average", "value": sum(vals.values()) / len(vals)})
-    return pd.DataFrame(rows, columns=["arm", "seed", "set", "value"])
-
-# %% ../nbs/09_experiments.ipynb #2917bb2a
-_T975 = (12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139,
-         2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963,
-         2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272)
-
-def t975(df:int) -> float:
-    "The 0.975 quantile of Student's t with `df` degrees of freedom (the 95% two-sided factor)."
-    if df < 1: raise ValueError(f"df={df} must be at least 1; a t interval needs two or more values.")
-    if df <= len(_T975): return _T975[df - 1]
-    z = 1.959964
-    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-
-def mean_ci(values, # numbers, e.g. one accuracy per seed (NaNs are dropped)
-           ) -> tuple[float, float, int]:
-    "`(mean, half-width of the 95% t interval, n)`; the half-width is NaN for fewer than two values."
-    v = [float(x) for x in values if x is not None and not math.isnan(float(x))]
-    n = len(v)
-    if n == 0: return float("nan"), float("nan"), 0
-    m = sum(v) / n
-    if n < 2: return m, float("nan"), 1
-    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (n - 1))
-    return m, t975(n - 1) * sd / math.sqrt(n), n
-
-# %% ../nbs/09_experiments.ipynb #74d8d3ec
-def ci_table(frame, # from `seed_frame`
-             arms:list[str]|None=None, # row order (default: as they appear)
-            ):
-    "A DataFrame with rows per arm and columns (set, mean|ci|n); `average` last."
-    import pandas as pd
-    arms = arms or list(dict.fromkeys(frame["arm"]))
-    sets = [s for s in dict.fromkeys(frame["set"]) if s != "average"] + (["average"] if (frame["set"] == "average").any() else [])
-    data = {}
-    for a in arms:
-        row = {}
-        for s in sets:
-            m, hw, n = mean_ci(frame[(frame["arm"] == a) & (frame["set"] == s)]["value"])
-            row.update({(s, "mean"): m, (s, "ci"): hw, (s, "n"): n})
-        data[a] = row
-    return pd.DataFrame.from_dict(data, orient="index").reindex(columns=pd.MultiIndex.from_product([sets, ["mean", "ci", "n"]]))
-
-def format_table(ci, # from `ci_table`
-                 digits:int=1) -> "pd.DataFrame":
-    "Each entry as `mean ± half-width` (`—` when not run; no ± with one seed)."
-    import pandas as pd
-    sets = list(dict.fromkeys(ci.columns.get_level_values(0)))
-    ns = {int(x) for x in ci.xs("n", axis=1, level=1).values.ravel() if x == x and x > 0}
-    def cell(a, s):
-        m, hw, n = ci.loc[a, (s, "mean")], ci.loc[a, (s, "ci")], ci.loc[a, (s, "n")]
-        if not n or m != m: return "—"
-        txt = f"{m:.{digits}f}" + ("" if hw != hw else f" ± {hw:.{digits}f}")
-        return txt + (f" (n={int(n)})" if len(ns) > 1 else "")
-    return pd.DataFrame({s: [cell(a, s) for a in ci.index] for s in sets}, index=ci.index)
-
-# %% ../nbs/09_experiments.ipynb #664d1117
-def paper_reported(path:str|Path) -> "pd.DataFrame":
-    "The paper's published figures (model, method, benchmark, metric, value, source)."
-    import pandas as pd
-    return pd.read_csv(path)
-
-def budget_table(results:list[dict]) -> "pd.DataFrame":
-    "Per arm: seeds run, optimizer steps, generated training samples (trial, correction, total) and wall minutes, means over seeds."
-    import pandas as pd
-    rows = []
-    for r in results:
-        g, t = r.get("samples_generated") or {}, r.get("train") or {}
-        rows.append({"arm": r["arm"], "steps": t.get("steps", 0), "trial samples": g.get("trial", 0),
-                     "correction samples": g.get("correction", 0), "train samples": g.get("trial", 0) + g.get("correction", 0),
-                     "eval samples": g.get("eval", 0), "wall min": r.get("wall_seconds", float("nan")) / 60})
-    df = pd.DataFrame(rows)
-    if df.empty: return df
-    out = df.groupby("arm", sort=False).mean().round(1)
-    out.insert(0, "seeds", df.groupby("arm", sort=False).size())
-    return out
-
+# %% ../nbs/09_experiments.ipynb #ce9f0b6e
 def coverage(sweep:str|Path|dict, # the sweep the results belong to
              results_dir:str|Path, # where its cells are
              root:str|Path|None=None, cuda:bool|None=None) -> dict:
@@ -408,101 +308,6 @@ def coverage(sweep:str|Path|dict, # the sweep the results belong to
     path = os.path.relpath(Path(sw["path"]).resolve(), root) if sw["path"] else "<sweep.yaml>"
     cmd = f"scrpo sweep {path}" + (" --only " + " ".join(todo) if todo and len(todo) < len(st) else "")
     return {**by, "command": cmd if todo else None}
-
-# %% ../nbs/09_experiments.ipynb #b452c468
-def paired_difference(frame, # from `seed_frame`
-                      a:str, b:str, # arms; the difference is b - a
-                      col:str="average", # which set
-                     ) -> tuple[float, float, int]:
-    "`mean_ci` of b - a over the seeds both arms have for `col`."
-    f = frame[frame["set"] == col]
-    va, vb = (dict(zip(f[f["arm"] == x]["seed"], f[f["arm"] == x]["value"])) for x in (a, b))
-    return mean_ci([vb[s] - va[s] for s in sorted(set(va) & set(vb))])
-
-def self_correction_table(results:list[dict]) -> "pd.DataFrame":
-    "Per arm: attempt-1 and attempt-2 accuracy, their delta, wrong->correct and correct->wrong (percent, means over seeds and sets), and training-time correction success."
-    import pandas as pd
-    rows = []
-    for r in results:
-        sc = r.get("self_correction") or {}
-        c = ((r.get("train") or {}).get("correction") or {})
-        row = {"arm": r["arm"], "seed": r["seed"]}
-        if sc:
-            for k in ("acc@t1", "acc@t2", "delta", "wrong_to_correct", "correct_to_wrong"):
-                row[k] = 100 * sum(m[k] for m in sc.values()) / len(sc)
-            row["items"] = sum(m["items"] for m in sc.values())
-        row["train corrections"] = c.get("corrections_total", float("nan")) if r.get("train") else float("nan")
-        row["train success %"] = 100 * c["success_rate"] if c.get("success_rate") is not None else float("nan")
-        rows.append(row)
-    df = pd.DataFrame(rows)
-    if df.empty: return df
-    out = df.drop(columns="seed").groupby("arm", sort=False).mean().round(1)
-    out.insert(0, "seeds", df.groupby("arm", sort=False).size())
-    return out
-
-def provenance(results:list[dict]) -> dict:
-    "Machines, package versions, git commits and total wall hours of `results`."
-    pick = lambda r: {k: r.get("versions", {}).get(k) for k in ("scrpo", "torch", "transformers", "trl")}
-    mach = lambda m: f"{m.get('machine', '?')}, {m.get('cpus', '?')} CPUs" + (f", {m['gpu']}" if m.get("gpu") else ", no GPU") + f" ({m.get('platform', '?')})"
-    return {"cells": len(results), "machines": sorted({mach(r.get("machine") or {}) for r in results}),
-            "versions": sorted({json.dumps(pick(r), sort_keys=True) for r in results}),
-            "git_commits": sorted({str(r.get("git_commit")) for r in results}),
-            "wall_hours": round(sum(r.get("wall_seconds", 0) for r in results) / 3600, 2)}
-
-# %% ../nbs/09_experiments.ipynb #fceded72
-CURVE_PANELS = (("reward", "reward (weighted total)"), ("heldout", "held-out accuracy (%)"),
-                ("pool/size", "error pool size"), ("correction/success", "correction success rate"))
-
-def _mean_curve(results:list[dict], key:str):
-    by_step = {}
-    for r in results:
-        for s, v in ((r.get("train") or {}).get("curves") or {}).get(key, []): by_step.setdefault(s, []).append(v)
-    steps = sorted(by_step)
-    return steps, [sum(by_step[s]) / len(by_step[s]) for s in steps], [min(by_step[s]) for s in steps], [max(by_step[s]) for s in steps]
-
-def plot_curves(results:list[dict], # from `load_results`
-                panels=CURVE_PANELS, # (curve key, title); "heldout" is the before/after average
-                arms:list[str]|None=None, # which arms, in legend order (default: all with training)
-               ):
-    "A matplotlib Figure: one panel per training metric, one line per arm (mean over seeds, range shaded)."
-    from matplotlib.figure import Figure
-    arms = arms or list(dict.fromkeys(r["arm"] for r in results if r.get("train")))
-    fig = Figure(figsize=(11, 6.5), dpi=90)
-    axes = fig.subplots(2, (len(panels) + 1) // 2).ravel()
-    for ax, (key, title) in zip(axes, panels):
-        for i, a in enumerate(arms):
-            rs, c = [r for r in results if r["arm"] == a], f"C{i}"
-            if key == "heldout":
-                fr = seed_frame(rs, stage="before"), seed_frame(rs, stage="after")
-                ys = [f[f.set == "average"]["value"].mean() for f in fr]
-                last = max((r["train"]["steps"] for r in rs if r.get("train")), default=0)
-                if all(y == y for y in ys): ax.plot([0, last], ys, "o-", color=c, label=a)
-                continue
-            steps, mean, lo, hi = _mean_curve(rs, key)
-            if not steps: continue
-            ax.plot(steps, mean, "o-", ms=3, color=c, label=a)
-            if len(rs) > 1: ax.fill_between(steps, lo, hi, color=c, alpha=0.15)
-        ax.set(title=title, xlabel="optimizer step"); ax.grid(alpha=0.3)
-        if ax.lines: ax.legend(fontsize=8)
-        else: ax.text(0.5, 0.5, "not logged", ha="center", va="center", transform=ax.transAxes)
-    for ax in axes[len(panels):]: ax.set_visible(False)
-    fig.tight_layout()
-    return fig
-
-def plot_bars(ci, # from `ci_table`
-              col:str="average", # which set
-              ref:str|None=None, # an arm drawn as a dashed reference line
-              title:str="", xlabel:str="accuracy (%)"):
-    "A horizontal bar per arm: mean of `col` with its 95% interval (none with one seed)."
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(7, 0.45 * len(ci) + 1.2), dpi=90); ax = fig.add_subplot()
-    m, hw = ci[(col, "mean")], ci[(col, "ci")].fillna(0)
-    ax.barh(range(len(ci)), m, xerr=hw, color=["C1" if a == ref else "C0" for a in ci.index], capsize=3)
-    if ref in ci.index: ax.axvline(m[ref], ls="--", color="C1", lw=1)
-    ax.set_yticks(range(len(ci)), [f"{a} (n={int(n)})" for a, n in zip(ci.index, ci[(col, "n")])]); ax.invert_yaxis()
-    ax.set(xlabel=xlabel, title=title); ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    return fig
 
 # %% ../nbs/09_experiments.ipynb #9e8b3ae2
 def add_sweep_args(p:argparse.ArgumentParser) -> argparse.ArgumentParser:

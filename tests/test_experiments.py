@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from scrpo import experiments as ex
+from scrpo import experiments as ex, results as rs
 
 SWEEP = {"name": "t", "base": None, "overrides": ["train.max_steps=2"], "seeds": [0, 1, 2],
          "arms": {"base": {"eval_only": True, "seeds": [0]}, "grpo": ["train.correction_every=0"], "scrpo": []}}
@@ -100,13 +100,13 @@ def test_only_and_coverage(root):
 
 def test_table_from_results(root):
     run(root, Fake())
-    res = ex.load_results(root / "res")
-    ci = ex.ci_table(ex.seed_frame(res), arms=["base", "grpo", "scrpo"])
+    res = rs.load_results(root / "res")
+    ci = rs.ci_table(rs.seed_frame(res), arms=["base", "grpo", "scrpo"])
     # Fake: grpo 10, 20, 30 (mean 20, s = 10); scrpo 20, 30, 40 (correction_every 2 adds 10 points); base 10, one seed
     assert ci.loc["grpo", ("h", "mean")] == pytest.approx(20.0) and ci.loc["scrpo", ("h", "mean")] == pytest.approx(30.0)
     assert ci.loc["grpo", ("h", "ci")] == pytest.approx(4.302653 * 10 / math.sqrt(3), rel=1e-6)
     assert math.isnan(ci.loc["base", ("h", "ci")]) and ci.loc["base", ("h", "n")] == 1
-    assert ex.format_table(ci).loc["base", "h"] == "10.0 (n=1)"
+    assert rs.format_table(ci).loc["base", "h"] == "10.0 (n=1)"
 
 @pytest.mark.parametrize("values,mean,half", [
     ([1, 2, 3], 2.0, 4.302653 / math.sqrt(3)),            # s = 1
@@ -115,14 +115,14 @@ def test_table_from_results(root):
     ([2, 4, 4, 4, 5, 5, 7, 9], 5.0, 2.364624 * 2.138090 / math.sqrt(8)),  # s = 2.13809 (n-1 = 7)
 ])
 def test_mean_ci_known_numbers(values, mean, half):
-    m, hw, n = ex.mean_ci(values)
+    m, hw, n = rs.mean_ci(values)
     assert (m, n) == (pytest.approx(mean), len(values)) and hw == pytest.approx(half, rel=1e-5)
 
 def test_t_quantiles():
-    assert ex.t975(1) == pytest.approx(12.706205) and ex.t975(30) == pytest.approx(2.042272)
+    assert rs.t975(1) == pytest.approx(12.706205) and rs.t975(30) == pytest.approx(2.042272)
     for df, exact in [(31, 2.039513), (50, 2.008559), (100, 1.983972), (1000, 1.962339)]:  # scipy.stats.t.ppf(0.975, df)
-        assert ex.t975(df) == pytest.approx(exact, abs=2e-4)
-    with pytest.raises(ValueError, match="at least 1"): ex.t975(0)
+        assert rs.t975(df) == pytest.approx(exact, abs=2e-4)
+    with pytest.raises(ValueError, match="at least 1"): rs.t975(0)
 
 def test_missing_data_dir_drops_shared_sets(root):
     sw = ex.read_sweep({**SWEEP, "overrides": ["data.data_dir=../nowhere", "data.eval.gsm8k.name=gsm8k"]})
