@@ -199,18 +199,35 @@ def _verify(responses:list[str], golds:list, timeout:float, extract:str, source:
     except Exception as e:  # check_many promises not to raise; if it does, the batch is wrong, not the run dead
         return [VerifyResult(False, None, None, f"error: verifier raised {type(e).__name__}: {e}") for _ in responses]
 
-def _generate_safe(gen:Callable, model, tokenizer, prompts:list[str], seed:int, kw:dict) -> list[Generation|Exception]:
+def _is_oom(e:BaseException) -> bool:
+    "An out-of-memory error of torch: `torch.OutOfMemoryError` (CUDA and other devices) or the CPU allocator's."
+    return type(e).__name__ == "OutOfMemoryError" or "out of memory" in str(e).lower() or "can't allocate memory" in str(e)
+
+def _free_memory():
+    import gc, sys
+    gc.collect()
+    torch = sys.modules.get("torch")  # never imported here just for this
+    if torch is not None and torch.cuda.is_available(): torch.cuda.empty_cache()
+
+def _generate_safe(gen:Callable, model, tokenizer, prompts:list[str], seed:int, kw:dict,
+                   fit:list|None=None, # [largest batch known to fit in memory, or None]: lowered here, kept by the caller
+                  ) -> list[Generation|Exception]:
+    "One generation per prompt; a failing call is split in halves (each with its own seed) until a failing item stands alone."
+    if fit and fit[0] and len(prompts) > fit[0]:  # an earlier batch ran out of memory at this size
+        n = fit[0]
+        return [g for j in range(0, len(prompts), n) for g in _generate_safe(gen, model, tokenizer, prompts[j:j + n], _seed(seed, "fit", j), kw, fit)]
     try:
         outs = gen(model, tokenizer, prompts, seed=seed, **kw)
         if len(outs) != len(prompts): raise RuntimeError(f"backend returned {len(outs)} responses for {len(prompts)} prompts")
         return outs
-    except Exception:
-        if len(prompts) == 1: return [_one(gen, model, tokenizer, prompts[0], seed, kw)]
-        return [_one(gen, model, tokenizer, p, _seed(seed, i), kw) for i, p in enumerate(prompts)]
-
-def _one(gen, model, tokenizer, prompt, seed, kw):
-    try: return gen(model, tokenizer, [prompt], seed=seed, **kw)[0]
-    except Exception as e: return e
+    except Exception as e:
+        if len(prompts) == 1: return [e]
+        if _is_oom(e):
+            _free_memory()
+            if fit is not None: fit[0] = len(prompts) // 2
+        h = (len(prompts) + 1) // 2
+        return (_generate_safe(gen, model, tokenizer, prompts[:h], _seed(seed, 0), kw, fit)
+                + _generate_safe(gen, model, tokenizer, prompts[h:], _seed(seed, 1), kw, fit))
 
 def run_items(items:list[dict], # each: `key`, `messages` (or `error`), `gold`, plus fields copied to the record
               model, tokenizer, # what the backend generates with
@@ -229,6 +246,7 @@ def run_items(items:list[dict], # each: `key`, `messages` (or `error`), `gold`, 
     gen = BACKENDS[backend] if isinstance(backend, str) else backend
     todo = sum(it["key"] not in log for it in items)
     bar = tqdm(total=todo, desc=stage, unit="sample", disable=not progress or not todo)
+    fit = [None]  # the batch size that fits in memory, once a batch has run out
     for b in range(0, len(items), batch_size):
         batch = items[b:b + batch_size]
         if all(it["key"] in log for it in batch): continue
@@ -237,7 +255,7 @@ def run_items(items:list[dict], # each: `key`, `messages` (or `error`), `gold`, 
                 try: it["prompt"] = render_prompt(tokenizer, it["messages"])
                 except Exception as e: it["error"] = f"prompt error: {type(e).__name__}: {e}"
         ok = [it for it in batch if "error" not in it]
-        gens = _generate_safe(gen, model, tokenizer, [it["prompt"] for it in ok], _seed(seed, stage, b // batch_size), gen_kw) if ok else []
+        gens = _generate_safe(gen, model, tokenizer, [it["prompt"] for it in ok], _seed(seed, stage, b // batch_size), gen_kw, fit) if ok else []
         res = dict(zip([it["key"] for it in ok], gens))
         recs = []
         for it in batch:

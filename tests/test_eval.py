@@ -85,6 +85,34 @@ def test_failing_items_do_not_abort(tiny, monkeypatch):
     assert res["metrics"]["toy"]["failed"] == pytest.approx(4 / 10)
 
 
+def test_out_of_memory_halves_the_batch_for_the_rest_of_the_run(tiny, monkeypatch):
+    import torch
+    model, tok = tiny
+    real, sizes = ev.BACKENDS["hf"], []
+    def small_memory(model, tokenizer, prompts, **kw):
+        sizes.append(len(prompts))
+        if len(prompts) > 2: raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(model, tokenizer, prompts, **kw)
+    monkeypatch.setitem(ev.BACKENDS, "hf", small_memory)
+    rows = [{"id": f"r{i}", "problem": f"What is {i} + 1?", "answer": str(i + 1), "source": "fixture"} for i in range(6)]
+    res = evaluate(model, tok, {"toy": rows}, k=1, max_new_tokens=6, batch_size=4, seed=0, progress=False)
+    assert sizes == [4, 2, 2, 2]  # the 4-prompt batch fails once; the next batch of 2 goes through at the size that fit
+    assert res["metrics"]["toy"]["failed"] == 0 and all(s["response"] is not None for s in res["samples"]["toy"])
+
+
+def test_a_failing_item_is_isolated_by_halving():
+    sizes = []
+    def scripted(model, tokenizer, prompts, seed=0, **kw):
+        sizes.append(len(prompts))
+        if any("BOOM" in p for p in prompts): raise RuntimeError("generation blew up")
+        return [Generation("\\boxed{1}", 3, False) for _ in prompts]
+    rows = [{"id": f"r{i}", "problem": "BOOM" if i == 5 else f"What is {i} + 1?", "answer": "1", "source": "fixture"} for i in range(8)]
+    res = evaluate(None, None, {"toy": rows}, k=1, backend=scripted, batch_size=8, progress=False)
+    assert sizes == [8, 4, 4, 2, 1, 1, 2]  # not 8 single calls: the failing half is split until item 5 stands alone
+    failed = [s["id"] for s in res["samples"]["toy"] if s["error"]]
+    assert failed == ["r5"] and res["metrics"]["toy"]["pass@1"] == pytest.approx(7 / 8)  # the rest were generated and verified
+
+
 def test_verifier_failure_is_recorded(tiny, monkeypatch):
     import scrpo.verify
     model, tok = tiny
