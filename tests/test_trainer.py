@@ -91,7 +91,8 @@ def test_save_and_resume_restore_pool_bit_for_bit(tiny, tmp_path):
 
 def test_correction_off_matches_trl_grpo(tiny):
     common = dict(report_to="none", use_cpu=True, per_device_train_batch_size=4, num_generations=4, max_completion_length=8,
-                  max_steps=3, logging_steps=1, learning_rate=1e-2, seed=7, save_strategy="no", disable_tqdm=True, beta=0.04)
+                  max_steps=3, logging_steps=1, learning_rate=1e-2, seed=7, save_strategy="no", disable_tqdm=True, beta=0.04,
+                  bf16=False)
     ds = arithmetic_dataset()
     runs = []
     for cls, cfg in ((GRPOTrainer, GRPOConfig), (ScRPOTrainer, ScRPOConfig)):
