@@ -30,6 +30,18 @@ def test_ten_steps_fill_pool_run_corrections_and_log(tiny):
     assert logs[0]["pool/admitted"] == 2 * 2  # 2 problems per batch of 8 samples, 2 distinct wrong answers each
     assert tr._scrpo_state["correction_steps"] == 4 and len(tr.pool) > 0
 
+def test_log_completions_shows_correction_samples_with_the_earlier_wrong_answer(tiny):
+    tr = make(tiny, config(max_steps=2, log_completions=True, num_completions_to_print=0))
+    tr.train()  # step 2 ends with a correction step: the table holds the 8 correction samples (2 records x G=4)
+    extra = tr._logs["extra"]
+    assert list(extra["stage"]) == ["correction"] * 8
+    wrong = list(extra["earlier_wrong_answer"])
+    assert all(isinstance(w, str) and "\\boxed" in w for w in wrong)
+    for w, prompt in zip(wrong, tr._logs["prompt"]): assert w in prompt[-1]["content"]  # the wrong answer is in the reflection prompt
+    rewards = list(tr._logs["rewards"]["accuracy_reward"])
+    assert rewards == [1.0, 1.0, 0.0, 0.0] * 2  # the script: corrections 0-1 of each group right, 2-3 wrong
+
+
 def _last_chunk(tr):
     return tr._correction_chunks[0]
 
