@@ -199,16 +199,6 @@ def _verify(responses:list[str], golds:list, timeout:float, extract:str, source:
     except Exception as e:  # check_many promises not to raise; if it does, the batch is wrong, not the run dead
         return [VerifyResult(False, None, None, f"error: verifier raised {type(e).__name__}: {e}") for _ in responses]
 
-def _is_oom(e:BaseException) -> bool:
-    "An out-of-memory error of torch: `torch.OutOfMemoryError` (CUDA and other devices) or the CPU allocator's."
-    return type(e).__name__ == "OutOfMemoryError" or "out of memory" in str(e).lower() or "can't allocate memory" in str(e)
-
-def _free_memory():
-    import gc, sys
-    gc.collect()
-    torch = sys.modules.get("torch")  # never imported here just for this
-    if torch is not None and torch.cuda.is_available(): torch.cuda.empty_cache()
-
 def _generate_safe(gen:Callable, model, tokenizer, prompts:list[str], seed:int, kw:dict,
                    fit:list|None=None, # [largest batch known to fit in memory, or None]: lowered here, kept by the caller
                   ) -> list[Generation|Exception]:
@@ -222,8 +212,9 @@ def _generate_safe(gen:Callable, model, tokenizer, prompts:list[str], seed:int, 
         return outs
     except Exception as e:
         if len(prompts) == 1: return [e]
-        if _is_oom(e):
-            _free_memory()
+        from accelerate.utils.memory import clear_device_cache, should_reduce_batch_size  # imports torch: only here
+        if should_reduce_batch_size(e):  # accelerate's test for CUDA/XPU/MPS/CPU out-of-memory errors
+            clear_device_cache(garbage_collection=True)
             if fit is not None: fit[0] = len(prompts) // 2
         h = (len(prompts) + 1) // 2
         return (_generate_safe(gen, model, tokenizer, prompts[:h], _seed(seed, 0), kw, fit)
