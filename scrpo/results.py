@@ -11,8 +11,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['CURVE_PANELS', 'load_results', 'final_metrics', 'seed_frame', 't975', 'mean_ci', 'ci_table', 'format_table',
-           'paper_reported', 'budget_table', 'paired_difference', 'self_correction_table', 'provenance', 'plot_curves',
-           'plot_bars']
+           'paper_reported', 'budget_table', 'paired_difference', 'self_correction_table', 'provenance',
+           'identical_runs', 'plot_curves', 'plot_bars']
 
 # %% ../nbs/09a_results.ipynb #d48a4d61
 def load_results(results_dir:str|Path, # a folder of `<arm>/seed<k>.json` files
@@ -152,6 +152,22 @@ def provenance(results:list[dict]) -> dict:
             "versions": sorted({json.dumps(pick(r), sort_keys=True) for r in results}),
             "git_commits": sorted({str(r.get("git_commit")) for r in results}),
             "wall_hours": round(sum(r.get("wall_seconds", 0) for r in results) / 3600, 2)}
+
+# %% ../nbs/09a_results.ipynb #348cd77a
+def identical_runs(results:list[dict], # from `load_results`
+                   keys:tuple=("loss", "reward"), # training curves that must match exactly
+                  ) -> "pd.DataFrame":
+    "Groups of two or more cells with the same seed, equal curves `keys` and equal final metrics: one row per group."
+    import pandas as pd
+    groups = {}
+    for r in results:
+        curves = (r.get("train") or {}).get("curves") or {}
+        if not all(curves.get(k) for k in keys): continue  # untrained, or a curve not logged: nothing to compare
+        fp = json.dumps([[curves[k] for k in keys], final_metrics(r)], sort_keys=True)
+        groups.setdefault((r["seed"], fp), []).append(r["arm"])
+    rows = [{"seed": s, "arms": ", ".join(a), "cells": len(a)} for (s, _), a in groups.items() if len(a) > 1]
+    return pd.DataFrame(rows, columns=["seed", "arms", "cells"]).sort_values(["seed", "arms"], ignore_index=True)
+
 
 # %% ../nbs/09a_results.ipynb #fceded72
 CURVE_PANELS = (("reward", "reward (weighted total)"), ("heldout", "held-out accuracy (%)"),
