@@ -33,7 +33,7 @@ class ModelSection:
     dtype: str|None = None  # torch dtype name; None: bfloat16 on a capable GPU, float32 otherwise
     lora: dict|None = None  # peft LoraConfig fields (r, lora_alpha, target_modules, ...); None trains the full model
     load_in_4bit: bool = False  # 4-bit weights (GPU only)
-    max_seq_length: int = 2048  # unsloth: longest prompt + completion
+    max_seq_length: int = 2048  # unsloth: longest prompt + completion (vLLM's max_model_len); checked against the train budgets
     kwargs: dict = field(default_factory=dict)  # more `load_model` / `from_pretrained` arguments
 
 @dataclass
@@ -316,6 +316,18 @@ def _check_gpu(cfg:RunConfig, cuda:bool):
             raise ConfigError(f"{sec}.{key}={v!r} needs a CUDA GPU and none is visible; on a CPU drop it "
                               f"(e.g. {sec}.{key}={'transformers' if key == 'backend' and sec == 'model' else 'hf' if key == 'backend' else 'false'}).")
 
+def _check_budget(cfg:RunConfig):
+    "Refuse a prompt budget plus `max_completion_length` above `model.max_seq_length` (Unsloth's vLLM `max_model_len`)."
+    if cfg.model.backend == "transformers": return  # max_seq_length is not used; TRL's vLLM has train.vllm_max_model_length
+    from scrpo.trainer import ScRPOConfig
+    d = {f.name: f.default for f in dataclasses.fields(ScRPOConfig)} | cfg.train
+    completion, limit = d.get("max_completion_length") or 0, cfg.model.max_seq_length
+    for key in ("max_prompt_length", "max_reflection_prompt_tokens"):  # TRL 1.x has no max_prompt_length: trial prompts are not cut
+        if d.get(key) and d[key] + completion > limit:
+            raise ConfigError(f"train.{key}={d[key]} + train.max_completion_length={completion} = {d[key] + completion} tokens exceed "
+                              f"model.max_seq_length={limit}, where Unsloth's vLLM engine stops generating; raise model.max_seq_length "
+                              f"to at least {d[key] + completion}, or lower train.{key} or train.max_completion_length.")
+
 def _check_batch(train:dict, processes:int):
     from scrpo.trainer import ScRPOConfig
     d = {f.name: f.default for f in dataclasses.fields(ScRPOConfig)} | train
@@ -364,6 +376,7 @@ def build_config(raw:dict, # sections as read by `read_config` (overrides applie
     if cuda is None:
         import torch
         cuda = torch.cuda.is_available()
+    _check_budget(cfg)
     _check_gpu(cfg, cuda)
     if not cuda: train.setdefault("use_cpu", True); train.setdefault("bf16", False)  # TRL defaults to bf16 on a GPU
     _check_batch(train, processes or int(os.environ.get("WORLD_SIZE", "1")))
