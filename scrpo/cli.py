@@ -196,16 +196,27 @@ def train(cfg:RunConfig, # a checked config from `load_config`
     if cfg.run.save_rank_pools: trainer.pool.save(run.path / f"pool.rank{state.process_index}.jsonl")
     if main:
         trainer.pool.save(run.path / "pool.jsonl"); write_json(run.path / "scrpo_state.json", st)
-    if cfg.run.save_model or cfg.eval.backend == "vllm":
-        trainer.save_model(str(run.sub("model")))
-        if main: tok.save_pretrained(str(run.sub("model")))
+    saved = run.path / "model" if cfg.run.save_model or cfg.eval.backend == "vllm" else None
+    if saved and m.lora is not None:  # the trainer saves the adapter alone: model/ gets it merged into the base weights
+        trainer.save_model(str(run.sub("adapter")))
+        if main:
+            from scrpo.models import merge_adapter
+            tok.save_pretrained(str(run.sub("adapter")))
+            merge_adapter(run.path / "adapter", out=saved, base=resolve_model(m.name), dtype=m.dtype)
+    elif saved:
+        trainer.save_model(str(saved))
+        if main: tok.save_pretrained(str(saved))
     state.wait_for_everyone()
     t_eval1 = time.time()
     if cfg.eval.after and heldout and main:
-        if cfg.eval.backend == "vllm": after = evaluate_sets(cfg, run.path / "model", tok, heldout, run.sub("eval") / "after")
-        else:
-            trained = trainer.accelerator.unwrap_model(trainer.model); trained.eval()
-            after = evaluate_sets(cfg, trained, tok, heldout, run.sub("eval") / "after")
+        trained = trainer.accelerator.unwrap_model(trainer.model); trained.eval()
+        if cfg.eval.backend == "vllm": after = evaluate_sets(cfg, saved, tok, heldout, run.sub("eval") / "after")
+        elif saved and m.lora is not None:  # what was saved (the merged weights), on the device the model trained on
+            dev = next(trained.parameters()).device
+            merged, mtok = load_model(saved, backend="transformers", dtype=m.dtype, device_map=None if dev.type == "cpu" else str(dev))
+            merged.eval(); after = evaluate_sets(cfg, merged, mtok, heldout, run.sub("eval") / "after")
+            del merged
+        else: after = evaluate_sets(cfg, trained, tok, heldout, run.sub("eval") / "after")
         say(f"held-out after: " + ", ".join(f"{k} {v:.1%}" for k, v in _pass1(after).items()) + f" ({time.time() - t_eval1:.0f}s)")
     summary = {}
     if main:
@@ -291,7 +302,12 @@ def _eval_cmd(a) -> int:
     if a.backend == "vllm":
         from transformers import AutoTokenizer
         from vllm import LLM
+        from scrpo.models import is_adapter, merge_adapter
         src = resolve_model(a.model)
+        if is_adapter(src):  # vLLM loads whole models: the adapter merged into its base model, kept in the output folder
+            merged = out / "merged_model"
+            if not (merged / "config.json").exists(): merge_adapter(src, out=merged, dtype=a.dtype)
+            src = str(merged)
         model, tok = LLM(model=src, seed=a.seed), AutoTokenizer.from_pretrained(src)
     else: model, tok = load_model(a.model, dtype=a.dtype)
     res = evaluate(model, tok, benches, k=a.k, temperature=a.temperature, top_p=a.top_p, max_new_tokens=a.max_new_tokens,
@@ -327,7 +343,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("overrides", nargs="*", help=over)
     d.add_argument("--dry-run", action="store_true", help="check the config, print it resolved, and stop")
     e = sub.add_parser("eval", help="evaluate a model on benchmarks", description="pass@1 over k samples, pass@k and maj@k on named benchmarks.")
-    e.add_argument("--model", required=True, help="a known name (smollm2-135m, tiny-llama, ...), a model folder or a Hub id")
+    e.add_argument("--model", required=True, help="a known name (smollm2-135m, tiny-llama, ...), a model folder, a LoRA adapter folder (merged into its base model) or a Hub id")
     e.add_argument("--benchmarks", required=True, help="comma-separated: math500,gsm8k,aime24,aime25,amc23,minerva,olympiadbench or rg:<task>")
     e.add_argument("--k", type=int, default=1, help="samples per problem (default 1)")
     e.add_argument("--data-dir", default=os.environ.get("SCRPO_DATA_DIR"), help="local copies of the sets (default $SCRPO_DATA_DIR, else the Hub)")

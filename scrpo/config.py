@@ -83,7 +83,7 @@ class RunSection:
     name: str = "run"  # run folder prefix: `root/name-YYYYmmdd-HHMMSS`
     dir: str|None = None  # an exact run folder instead (reused as is, e.g. to resume)
     resume: str|None = None  # a checkpoint folder, or `latest` (newest under the run's checkpoints/)
-    save_model: bool = False  # write the trained weights to `model/`
+    save_model: bool = False  # write the trained weights to `model/` (LoRA: the adapter to `adapter/`, merged into the base weights in `model/`)
     save_rank_pools: bool = False  # every process writes its pool to `pool.rank<i>.jsonl` (checks they agree)
     torch_threads: int|None = None  # torch CPU threads; None: torch's default
     eval_cache: str|None = None  # folder of finished untrained-model evaluations, reused by runs with the same model, sets and eval settings

@@ -17,7 +17,7 @@ from .core import write_json
 # %% auto #0
 __all__ = ['CHATML_TEMPLATE', 'TINY_ARCHS', 'SPECIAL_TOKENS', 'EMBEDDED_MODELS', 'HUB_ALIASES', 'KNOWN_MODELS', 'DEFAULT_MODEL',
            'BACKENDS', 'cache_root', 'prepare_tokenizer', 'tiny_model', 'resolve_model', 'gguf_path',
-           'embedded_model_path', 'pick_backend', 'load_model', 'model_identity']
+           'embedded_model_path', 'pick_backend', 'is_adapter', 'load_model', 'merge_adapter', 'model_identity']
 
 # %% ../nbs/05_models.ipynb #f401af64
 def cache_root() -> Path:
@@ -173,7 +173,7 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 def _unknown(name, why:str) -> ValueError:
     return ValueError(f"Model {str(name)!r} {why}; use a model folder, a Hub id 'org/name', or one of: {', '.join(KNOWN_MODELS)}.")
 
-def resolve_model(name_or_path:str|Path=DEFAULT_MODEL, # known name, model folder or Hub id
+def resolve_model(name_or_path:str|Path=DEFAULT_MODEL, # known name, model folder, peft adapter folder or Hub id
                  ) -> str:
     "The local folder or Hub id that `name_or_path` stands for; builds embedded and tiny models on first use."
     s = str(name_or_path)
@@ -182,8 +182,8 @@ def resolve_model(name_or_path:str|Path=DEFAULT_MODEL, # known name, model folde
     if s in HUB_ALIASES: return HUB_ALIASES[s]
     p = Path(s).expanduser()
     if p.is_dir():
-        if (p / "config.json").exists(): return str(p)
-        raise _unknown(s, "is a folder without config.json (not a transformers model)")
+        if (p / "config.json").exists() or (p / "adapter_config.json").exists(): return str(p)
+        raise _unknown(s, "is a folder without config.json (not a transformers model) or adapter_config.json (a peft adapter)")
     if p.exists(): raise _unknown(s, "is a file, not a model folder")
     if _HUB_ID.match(s) and not s.startswith((".", "~")): return s
     raise _unknown(s, "is not a known name, an existing folder, or a Hub id")
@@ -282,6 +282,11 @@ def _lora_fields(lora) -> dict:
     return out
 
 # %% ../nbs/05_models.ipynb #f9fc98de
+def is_adapter(path:str|Path) -> bool:
+    "Whether `path` is a peft adapter folder: an `adapter_config.json` and no `config.json`."
+    p = Path(path)
+    return (p / "adapter_config.json").is_file() and not (p / "config.json").exists()
+
 def _load_transformers(src:str, dtype, lora, load_in_4bit:bool, device_map, **kwargs):
     "Load with `AutoModelForCausalLM`; 4-bit through bitsandbytes, LoRA through peft."
     import torch
@@ -293,8 +298,10 @@ def _load_transformers(src:str, dtype, lora, load_in_4bit:bool, device_map, **kw
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=dtype if isinstance(dtype, torch.dtype) else torch.bfloat16)
-    tok = AutoTokenizer.from_pretrained(src)
-    model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, device_map=device_map, **kwargs)
+    if is_adapter(src): model, tok = merge_adapter(src, dtype=dtype, device_map=device_map, **kwargs)
+    else:
+        tok = AutoTokenizer.from_pretrained(src)
+        model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, device_map=device_map, **kwargs)
     if lora is not None:
         from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
         if load_in_4bit: model = prepare_model_for_kbit_training(model)
@@ -316,7 +323,7 @@ def _load_unsloth(src:str, dtype, lora, load_in_4bit:bool, max_seq_length:int, f
             model, **{"use_gradient_checkpointing": "unsloth", "random_state": 3407, **lk})
     return model, tok
 
-def load_model(name_or_path:str|Path=DEFAULT_MODEL, # a name in `KNOWN_MODELS`, a model folder, or a Hub id
+def load_model(name_or_path:str|Path=DEFAULT_MODEL, # a name in `KNOWN_MODELS`, a model folder, a peft adapter folder (merged), or a Hub id
                backend:str="auto", # "auto", "transformers" or "unsloth" (see `pick_backend`)
                dtype=None, # torch dtype or its name; None: bfloat16 on a capable GPU, float32 otherwise
                lora=None, # a peft `LoraConfig` or a dict of its fields; None: full model
@@ -327,7 +334,8 @@ def load_model(name_or_path:str|Path=DEFAULT_MODEL, # a name in `KNOWN_MODELS`, 
                **kwargs, # passed on to `from_pretrained`
               ) -> tuple:
     "Load `(model, tokenizer)` for `name_or_path`; the tokenizer has a chat template and a pad token."
-    backend, src = pick_backend(backend), resolve_model(name_or_path)
+    src = resolve_model(name_or_path)
+    backend = "transformers" if backend == "auto" and is_adapter(src) else pick_backend(backend)  # an adapter folder: merged, see `merge_adapter`
     try:
         if backend == "unsloth":
             model, tok = _load_unsloth(src, dtype, lora, load_in_4bit, max_seq_length, fast_inference, **kwargs)
@@ -336,6 +344,29 @@ def load_model(name_or_path:str|Path=DEFAULT_MODEL, # a name in `KNOWN_MODELS`, 
         raise _unknown(name_or_path, f"could not be loaded from {src!r} ({str(e).splitlines()[0]})") from e
     prepare_tokenizer(tok, model)
     model.scrpo_source = {"name": str(name_or_path), "path": src, "backend": backend}
+    return model, tok
+
+# %% ../nbs/05_models.ipynb #86bf3231
+def merge_adapter(adapter:str|Path, # a peft LoRA adapter folder (see `is_adapter`)
+                  out:str|Path|None=None, # save the merged model and the tokenizer here (a folder vLLM and transformers load)
+                  base:str|Path|None=None, # the base model (anything `resolve_model` takes); None: the adapter's `base_model_name_or_path`
+                  dtype=None, # torch dtype of the merged weights; None: bfloat16 on a capable GPU, float32 otherwise
+                  device_map=None, # where the base model loads; None: the CPU
+                  **kwargs, # passed on to `from_pretrained` of the base model
+                 ) -> tuple:
+    "`(model, tokenizer)`: the base model with the adapter merged into its weights, a plain transformers model."
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    adapter = Path(adapter)
+    if not is_adapter(adapter): raise ValueError(f"{str(adapter)!r} is not a peft adapter folder (no adapter_config.json, or a config.json beside it).")
+    if base is None: base = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
+    if not base: raise ValueError(f"The adapter {str(adapter)!r} names no base model; pass base=.")
+    src = resolve_model(base)
+    model = AutoModelForCausalLM.from_pretrained(src, dtype=_torch_dtype(dtype), device_map=device_map, **kwargs)
+    model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    tok = AutoTokenizer.from_pretrained(adapter if (adapter / "tokenizer_config.json").exists() else src)
+    prepare_tokenizer(tok, model)
+    if out is not None: model.save_pretrained(out); tok.save_pretrained(out)
     return model, tok
 
 # %% ../nbs/05_models.ipynb #a85d7a3f

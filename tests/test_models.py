@@ -75,3 +75,20 @@ def test_embedded_model_loads_offline():
     assert all(r.strip() and r.replace("\n", " ").isprintable() for r in replies), replies
     ident = model_identity(model)
     assert 130e6 < ident["n_params"] < 140e6 and ident["name"] == "smollm2-135m" and len(ident["weights_sha256"]) == 64
+
+def test_adapter_folder_loads_merged(tmp_path):
+    "A peft adapter folder (what a LoRA run's trainer saves) loads as a plain model with the adapter merged in."
+    import copy
+    from scrpo.models import is_adapter, merge_adapter
+    lm, tok = load_model("tiny-qwen3", lora=dict(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    lm.save_pretrained(tmp_path / "adapter")  # no tokenizer: merge_adapter takes the base model's
+    assert is_adapter(tmp_path / "adapter") and resolve_model(tmp_path / "adapter") == str(tmp_path / "adapter")
+    want = copy.deepcopy(lm).merge_and_unload().state_dict()
+    model, mtok = load_model(tmp_path / "adapter")
+    assert type(model).__name__ == "Qwen3ForCausalLM" and mtok.get_vocab() == tok.get_vocab()
+    got = model.state_dict()
+    assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in want)
+    merge_adapter(tmp_path / "adapter", out=tmp_path / "merged", base="tiny-qwen3")
+    saved = AutoModelForCausalLM.from_pretrained(tmp_path / "merged").state_dict()
+    assert all(torch.equal(saved[k], want[k]) for k in want) and not is_adapter(tmp_path / "merged")
+    with pytest.raises(ValueError, match="not a peft adapter folder"): merge_adapter(tmp_path / "merged")
