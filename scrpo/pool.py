@@ -18,8 +18,8 @@ from .core import atomic_write
 # %% auto #0
 __all__ = ['ORIGINS', 'ADMISSIONS', 'EVICTIONS', 'SAMPLINGS', 'SCHEMA', 'SCHEMA_VERSION', 'problem_id', 'normalize_answer',
            'response_tail', 'ErrorRecord', 'ScoredGroup', 'as_group', 'AdmitResult', 'ErrorPool', 'admit_many', 'admit',
-           'sample', 'update', 'stats', 'to_dataset', 'state_dict', 'load_state_dict', 'save', 'load',
-           'merge_from_ranks', 'admit_distributed', 'update_from_ranks']
+           'sample', 'mark_sampled', 'discard', 'update', 'stats', 'to_dataset', 'state_dict', 'load_state_dict',
+           'save', 'load', 'merge_from_ranks', 'admit_distributed', 'update_from_ranks']
 
 # %% ../nbs/03_pool.ipynb #189aad37
 def problem_id(problem:str, # the problem text
@@ -314,6 +314,7 @@ def _check_update(records, corrected):
 def sample(self:ErrorPool,
            k:int, # how many records to draw
            step:int|None=None, # the current training step (defaults to the latest step seen)
+           mark:bool=True, # count the draw as an attempt now; False leaves that to `mark_sampled` (for records you may not use)
           ) -> list[ErrorRecord]:
     "Draw up to `k` distinct live records for correction (seeded, without replacement); returns copies."
     if not _is_int(k) or k < 0: raise ValueError(f"k={k!r} is not allowed; use an integer >= 0.")
@@ -327,10 +328,35 @@ def sample(self:ErrorPool,
         keys = [math.log(1.0 - self._rng.random()) / self.priority(r) for r in live]
         order = sorted(range(len(live)), key=lambda i: (-keys[i], i))
         picked = [live[i] for i in order[:k]]
-    for r in picked: r.times_sampled += 1; r.last_sampled = self.step
-    self.counters["sampled"] += len(picked)
-    return [_copy(r) for r in picked]
+    out = [_copy(r) for r in picked]
+    if mark: self.mark_sampled(out)
+    return out
 ErrorPool.sample = sample
+
+def mark_sampled(self:ErrorPool,
+                 records:list[ErrorRecord|str], # records drawn with `sample(..., mark=False)` that are attempted now
+                ) -> None:
+    "Count one correction attempt for each record (`times_sampled`, `last_sampled`); the copies passed in are updated too."
+    for r in records:
+        rec = self._records.get(r if isinstance(r, str) else r.record_id)
+        if rec is None: continue
+        rec.times_sampled += 1; rec.last_sampled = self.step
+        if isinstance(r, ErrorRecord): r.times_sampled, r.last_sampled = rec.times_sampled, rec.last_sampled
+        self.counters["sampled"] += 1
+ErrorPool.mark_sampled = mark_sampled
+
+def discard(self:ErrorPool,
+            records:list[ErrorRecord|str], # records (or ids) to drop without an attempt
+            reason:str, # counted as `counters["discarded_<reason>"]`
+           ) -> int:
+    "Remove records that can never be attempted (e.g. a reflection prompt that cannot fit its budget); returns how many left."
+    n = 0
+    for r in records:
+        rid = r if isinstance(r, str) else r.record_id
+        if rid in self._records: self._remove(rid); n += 1
+    k = f"discarded_{reason}"; self.counters[k] = self.counters.get(k, 0) + n
+    return n
+ErrorPool.discard = discard
 
 def update(self:ErrorPool,
            records:list[ErrorRecord|str], # sampled records (or their ids)

@@ -199,13 +199,16 @@ def reflection_prompt(problem:str, # the problem statement
                       max_prompt_tokens:int|None=None, # budget for the whole prompt; `None` keeps the attempt whole
                       think:Literal["strip", "keep"]="strip", # drop the attempt's `<think>` reasoning, or keep it
                       system_prompt:str|None=None, # optional system message before the request
-                     ) -> list[dict]:
-    "Chat messages (TRL conversational format) asking the model to correct `wrong_response` to `problem`."
+                      chat:bool=True, # chat messages (TRL's conversational format); False: one plain-text prompt (standard format)
+                     ) -> list[dict]|str:
+    "Chat messages (or, with `chat=False`, plain text) asking the model to correct `wrong_response` to `problem`."
     tpl = get_template(template)
     if think not in ("strip", "keep"): raise ValueError(f"think={think!r} is unknown; use 'strip' or 'keep'.")
     attempt = strip_think(wrong_response) if think == "strip" else wrong_response
-    system = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    build = lambda a: system + [{"role": "user", "content": tpl.render(problem, a)}]
+    if chat:
+        system = [{"role": "system", "content": system_prompt}] if system_prompt else []
+        build = lambda a: system + [{"role": "user", "content": tpl.render(problem, a)}]
+    else: build = lambda a: (f"{system_prompt}\n\n" if system_prompt else "") + tpl.render(problem, a) + "\n\n"
     messages = build(attempt)
     if max_prompt_tokens is None or count_tokens(messages, tokenizer) <= max_prompt_tokens: return messages
     fixed = count_tokens(build(""), tokenizer)

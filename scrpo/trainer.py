@@ -7,22 +7,24 @@ Docs: https://scrpo.github.io/scrpo/trainer.html.md"""
 # %% ../nbs/06_trainer.ipynb #1ad41f90
 from __future__ import annotations
 import json, math, os, time, warnings
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-from accelerate.utils import gather_object
+from accelerate.utils import broadcast_object_list, gather_object
 from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import split_tensor_dict
 
 from .core import write_json
 from .pool import ErrorPool, ScoredGroup
-from .prompts import TEMPLATES, reflection_prompt, reflection_span
+from .prompts import ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['ScRPOConfig', 'token_char_spans', 'span_token_mask', 'ScRPOMixin', 'ScRPOTrainer', 'scrpo_trainer_class']
+__all__ = ['STEP_STATE', 'POOL_FILE', 'STATE_FILE', 'ScRPOConfig', 'token_char_spans', 'span_token_mask', 'correction_advantages',
+           'cut_to_loss_tokens', 'ScRPOMixin', 'ScRPOTrainer', 'scrpo_trainer_class']
 
 # %% ../nbs/06_trainer.ipynb #1d7c2366
 _CHOICES = {
@@ -59,7 +61,7 @@ class ScRPOConfig(GRPOConfig):
     # --- the correction update
     correction_loss_tokens: str = field(default="reflection", metadata={"help": "reflection: only the Analysis tokens carry loss; completion: every generated token."})
     correction_advantage: str = field(default="success_only", metadata={"help": "success_only: successful corrections get advantage +1, failed ones 0; group_relative: GRPO's advantage over the G corrections."})
-    correctness_reward: str = field(default="accuracy_reward", metadata={"help": "Name of the reward function whose value decides right/wrong (pool admission, correction success)."})
+    correctness_reward: str|None = field(default=None, metadata={"help": "Name of the reward function whose value decides right/wrong (pool admission, correction success). None: `accuracy_reward` if present, else the first reward function (with a warning)."})
     correct_threshold: float = field(default=0.5, metadata={"help": "A sample is right when its correctness reward is at least this."})
 
     def __post_init__(self):
@@ -72,6 +74,8 @@ class ScRPOConfig(GRPOConfig):
             if getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)} must be >= 1.")
         if not (self.correction_loss_weight >= 0 and math.isfinite(self.correction_loss_weight)):
             raise ValueError(f"correction_loss_weight={self.correction_loss_weight} must be a finite number >= 0.")
+        m = self.max_reflection_prompt_tokens
+        if m is not None and (not isinstance(m, int) or m < 1): raise ValueError(f"max_reflection_prompt_tokens={m!r} must be an integer >= 1 or None.")
         if self.reflection_template not in TEMPLATES:
             raise ValueError(f"reflection_template={self.reflection_template!r} is not registered; use one of {', '.join(TEMPLATES)} or scrpo.prompts.register_template.")
         if self.use_vllm and not torch.cuda.is_available():
@@ -105,13 +109,13 @@ def span_token_mask(spans:list[tuple[int, int]], start:int, end:int) -> list[int
     "1 for every token whose character range overlaps `[start, end)`, else 0."
     return [int(s < end and e > start) for s, e in spans]
 
-# %% ../nbs/06_trainer.ipynb #69e41c99
+# %% ../nbs/06_trainer.ipynb #19eb6ba0
 def _problem_text(x:dict) -> str:
     if x.get("problem"): return str(x["problem"])
-    p = x["prompt"]
-    if isinstance(p, str): return p
+    p = x.get("prompt")
+    if p is None or isinstance(p, str): return p or ""
     users = [m["content"] for m in p if m.get("role") == "user"]
-    c = users[-1] if users else p[-1]["content"]
+    c = users[-1] if users else (p[-1]["content"] if p else "")
     return c if isinstance(c, str) else " ".join(part.get("text", "") for part in c if isinstance(part, dict))
 
 def _completion_text(c) -> str:
@@ -133,7 +137,67 @@ def _jsonable_row(x:dict) -> dict:
         if v is None or isinstance(v, (str, int, float, bool)) or (isinstance(v, (list, dict)) and len(str(v)) < 10_000): out[k] = v
     return out
 
-# %% ../nbs/06_trainer.ipynb #93076f7c
+def _solution_only(c, found_span=solution_span):
+    "A completion (text or messages) cut to its Corrected Solution; unchanged when the sections are not found."
+    text = _completion_text(c)
+    span = found_span(text)
+    if span is None: return c
+    sol = text[slice(*span)]
+    return sol if isinstance(c, str) else [{"role": "assistant", "content": sol}]
+
+# %% ../nbs/06_trainer.ipynb #c85ee2de
+def correction_advantages(total:torch.Tensor, # (N,) weighted reward sum of each correction sample, groups of G in a row
+                          success:torch.Tensor, # (N,) bool: right and in the template's format
+                          found:torch.Tensor, # (N,) bool: the template's sections were found
+                          G:int, # corrections per record
+                          mode:str="success_only", # success_only or group_relative
+                          scale:bool=True, # divide by the group's reward std (GRPO's `scale_rewards`)
+                         ) -> torch.Tensor:
+    "Advantage of each correction sample; a failed correction never gets a positive one."
+    if mode == "success_only": return success.float()
+    r = torch.where(found, total, torch.zeros_like(total)).view(-1, G)  # an unformatted reply earns nothing
+    adv = r - r.mean(dim=1, keepdim=True)
+    if scale: adv = adv / (r.std(dim=1, keepdim=True) + 1e-4)
+    adv = adv.view(-1)
+    return torch.where(success, adv, adv.clamp(max=0.0))
+
+# %% ../nbs/06_trainer.ipynb #fe146acf
+def cut_to_loss_tokens(batch:dict, # a scored batch from `_generate_and_score_completions`
+                       loss_mask:torch.Tensor, # (B, T) 1 on the completion tokens that carry the loss (one contiguous run per row)
+                       pad_id:int, # the tokenizer's pad token id
+                      ) -> dict:
+    "The batch with each row's completion cut to its loss tokens: the tokens before them move into the prompt, the rest go."
+    P, PM, C = batch["prompt_ids"], batch["prompt_mask"], batch["completion_ids"]
+    B, T = C.shape
+    spans = []
+    for i in range(B):
+        on = loss_mask[i].nonzero().flatten().tolist()
+        if on and on[-1] - on[0] + 1 != len(on): raise ValueError(f"loss_mask row {i} is not one contiguous run of tokens.")
+        spans.append((on[0], on[-1] + 1) if on else (0, 0))
+    prompts = [torch.cat([P[i][PM[i].bool()], C[i, :s]]) for i, (s, _) in enumerate(spans)]
+    width = max(1, max(e - s for s, e in spans))  # at least one (masked) position, so every row has a completion
+    pw = max(len(p) for p in prompts)
+    new_p = torch.full((B, pw), pad_id, dtype=P.dtype, device=P.device); new_pm = torch.zeros((B, pw), dtype=PM.dtype, device=P.device)
+    for i, p in enumerate(prompts): new_p[i, pw - len(p):] = p; new_pm[i, pw - len(p):] = 1
+    def cut(x, fill):
+        out = torch.full((B, width, *x.shape[2:]), fill, dtype=x.dtype, device=x.device)
+        for i, (s, e) in enumerate(spans): out[i, :e - s] = x[i, s:e]
+        return out
+    out = {}
+    for k, v in batch.items():
+        if k == "tool_mask": continue  # the cut replaces it: every kept token carries the loss
+        if torch.is_tensor(v) and v.dim() >= 2 and v.shape[:2] == (B, T): v = cut(v, pad_id if k == "completion_ids" else 0)
+        out[k] = v
+    cm = torch.zeros((B, width), dtype=batch["completion_mask"].dtype, device=C.device)
+    for i, (s, e) in enumerate(spans): cm[i, :e - s] = 1
+    out.update(prompt_ids=new_p, prompt_mask=new_pm, completion_mask=cm)
+    return out
+
+# %% ../nbs/06_trainer.ipynb #a9e12d43
+# State that TRL's loss advances once per optimizer step (the adaptive entropy controller and its window): the
+# correction loss goes through the same loss code, so this state is put back afterwards and advances with the trial batch only.
+STEP_STATE = ("entropy_coef", "_last_world_entropy", "_entropy_window_stats")
+
 class ScRPOMixin:
     "What ScRPO adds to a GRPO trainer: the error pool, the correction stage, and their checkpointing."
 
@@ -142,20 +206,73 @@ class ScRPOMixin:
         if not isinstance(args, ScRPOConfig):
             raise TypeError(f"ScRPOTrainer needs args=ScRPOConfig(...), got {type(args).__name__}; ScRPOConfig takes every GRPOConfig option.")
         self.pool = pool if pool is not None else ErrorPool(**args.pool_kwargs())
-        names = list(self.reward_func_names)
-        if args.correctness_reward not in names:
-            raise ValueError(f"correctness_reward={args.correctness_reward!r} is not one of this trainer's reward functions {names}; "
-                             "set correctness_reward to the name of the function that says right/wrong.")
-        self._correct_idx = names.index(args.correctness_reward)
         self._scrpo_state = {"correction_steps": 0, "corrections_total": 0, "corrections_right": 0,
                              "records_solved": 0, "last_correction_step": -1}
-        self._in_correction = False
-        self._correction_chunks = None
-        self._last_scored = None
+        self._in_correction, self._correction_chunks, self._last_scored = False, None, None
+        multi_turn = [n for n, v in (("tools", getattr(self, "tools", None)), ("rollout_func", getattr(self, "rollout_func", None)),
+                                     ("environment_factory", getattr(self, "_environment_pool", None))) if v]
+        self._scrpo_active = not multi_turn
+        if multi_turn:
+            warnings.warn(f"ScRPOTrainer got {', '.join(multi_turn)}: a reflection prompt cannot replay a multi-turn rollout "
+                          "(tool calls, environment state), so this run trains as plain GRPO, with no error pool and no corrections.", stacklevel=3)
+            return
+        self._correct_idx = self._pick_correctness()
+        self._check_reflection_budget()
+        self._widen_completion_logs()
 
-    # -- rewards: keep what TRL computed so nothing is verified twice
+    def _pick_correctness(self) -> int:
+        "Index of the reward function that says right/wrong: the one named, else `accuracy_reward`, else the first."
+        names, name = list(self.reward_func_names), self.args.correctness_reward
+        if name is None:
+            name = "accuracy_reward" if "accuracy_reward" in names else names[0]
+            if name != "accuracy_reward":
+                warnings.warn(f"correctness_reward is not set: ScRPO judges right and wrong by the reward {name!r} (the "
+                              f"{'only' if len(names) == 1 else 'first'} of {names}); a sample is right when it scores at least "
+                              f"correct_threshold={self.args.correct_threshold}. Set ScRPOConfig(correctness_reward=...) to choose another.", stacklevel=4)
+        elif name not in names:
+            raise ValueError(f"correctness_reward={name!r} is not one of this trainer's reward functions {names}; "
+                             "set correctness_reward to the name of the function that says right/wrong.")
+        return names.index(name)
+
+    def _data_format(self) -> tuple[bool, str|None]:
+        "(chat, system prompt) of the training data's first row; (True, None) when it cannot be read."
+        ds = self.train_dataset
+        try: row = ds[0] if ds is not None and len(ds) else {}
+        except TypeError: row = {}  # an iterable dataset
+        return not isinstance(row.get("prompt"), str), _system_text(row)
+
+    def _check_reflection_budget(self):
+        "Refuse at construction a `max_reflection_prompt_tokens` that no reflection prompt can fit."
+        a, budget = self.args, self.args.max_reflection_prompt_tokens
+        if budget is None: return
+        tok = getattr(self.processing_class, "tokenizer", self.processing_class)
+        chat, system = self._data_format()
+        empty = reflection_prompt(" ", "", template=a.reflection_template, tokenizer=tok, think=a.reflection_think,
+                                  system_prompt=system, chat=chat)
+        fixed = count_tokens(empty, tok)
+        if fixed + count_tokens(ELISION.format(n=10**6, unit="tokens"), tok) + 1 > budget:
+            raise ValueError(f"max_reflection_prompt_tokens={budget} cannot hold any reflection prompt: the {a.reflection_template!r} "
+                             f"template with an empty problem and attempt already takes {fixed} tokens with this tokenizer"
+                             f"{' and its chat template' if chat else ''}; raise max_reflection_prompt_tokens, set it to None, "
+                             "or use a shorter template or system prompt.")
+
+    def _widen_completion_logs(self):
+        "TRL's completions table keeps one generation batch; make room for the correction samples beside the trial ones."
+        n = self.args.generation_batch_size + self.args.correction_batch_size * self.accelerator.num_processes * self.num_generations
+        for k, v in list(self._logs.items()):
+            if isinstance(v, defaultdict): self._logs[k] = defaultdict(lambda: deque(maxlen=n), {c: deque(d, maxlen=n) for c, d in v.items()})
+            elif isinstance(v, deque): self._logs[k] = deque(v, maxlen=n)
+
+    def _clear_completion_logs(self):
+        for v in self._logs.values():
+            for d in (v.values() if isinstance(v, dict) else [v]): d.clear()
+
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
-        rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        "TRL's rewards, kept so nothing is verified twice; a correction is scored on its Corrected Solution only."
+        scored = completions
+        if self._in_correction and TEMPLATES[self.args.reflection_template].has_sections:
+            scored = [_solution_only(c) for c in completions]  # the Analysis may quote the earlier wrong answer
+        rewards = super()._calculate_rewards(inputs, prompts, scored, completion_ids_list)
         self._last_scored = (inputs, completions, rewards)
         return rewards
 
@@ -163,190 +280,263 @@ class ScRPOMixin:
         r = rewards[:, self._correct_idx]
         return torch.nan_to_num(r, nan=-math.inf) >= self.args.correct_threshold
 
-    # -- trial stage: TRL's step unchanged, then the scored groups go to the pool
-    def _generate_and_score_completions(self, inputs):
-        if self._in_correction: return super()._generate_and_score_completions(inputs)
-        training = self.model.training
-        self._log_completion_extra("stage", ["trial"] * len(inputs))
-        self._log_completion_extra("earlier_wrong_answer", [None] * len(inputs))
-        out = super()._generate_and_score_completions(inputs)
-        if training:
-            t0 = time.perf_counter()
-            self._admit_trial_groups()
-            self._metrics["train"]["time/pool_admit"].append(time.perf_counter() - t0)
-        return out
-
-    def _admit_trial_groups(self):
-        local_inputs, local_completions, rewards = self._last_scored
-        G = self.num_generations
-        rows = gather_object([(_problem_text(x), x.get("answer"), x.get("id"), {"row": _jsonable_row(x), "system": _system_text(x)})
-                              for x in local_inputs])
-        texts = gather_object([_completion_text(c) for c in local_completions])
-        correct = self._correct_mask(rewards).tolist()
-        groups = []
-        for g in range(len(texts) // G):
-            sl = slice(g * G, (g + 1) * G)
-            problem, answer, pid, meta = rows[g * G]
-            if answer is None or answer == "" or answer == []: continue  # nothing to verify a correction against
-            groups.append(ScoredGroup(problem=problem, answer=answer if isinstance(answer, (str, list)) else str(answer),
-                                      responses=texts[sl], correct=correct[sl], step=self.state.global_step,
-                                      problem_id=None if pid is None else str(pid), origin="trial", meta=meta))
-        results = self.pool.admit_many(groups)
-        m = self._metrics["train"]
-        m["trial/accuracy"].append(sum(correct) / max(len(correct), 1))
-        m["pool/admitted"].append(float(sum(len(r.admitted) for r in results)))
-        reasons = defaultdict(int)
-        for r in results:
-            for _, reason in r.rejected: reasons[reason] += 1
-        for reason, n in reasons.items(): m[f"pool/rejected/{reason}"].append(float(n))
-        m["pool/size"].append(float(len(self.pool)))
-
-    # -- correction stage
-    def _correction_due(self) -> bool:
-        a, step = self.args, self.state.global_step
-        return a.correction_every > 0 and step >= a.correction_warmup_steps and step % a.correction_every == 0 and len(self.pool) > 0
-
-    def _prepare_inputs(self, generation_batch):
-        if not self.model.training: return super()._prepare_inputs(generation_batch)
-        fresh = self._step % (self.args.steps_per_generation * self.num_iterations) == 0 or self._buffered_inputs is None
-        inputs = super()._prepare_inputs(generation_batch)
-        if fresh: self._correction_chunks = self._run_correction() if self._correction_due() else None
-        if self._correction_chunks is not None:
-            inputs = {**inputs, "correction": self._correction_chunks[self._step % self.args.steps_per_generation]}
-        return inputs
-
-    def _move_new_metrics(self, before:dict[str, int], prefix:str):
-        "Metrics appended since `before` move under `prefix/` so corrections never mix into the trial's numbers."
-        m = self._metrics["train"]
-        for k in list(m):
-            if k.startswith(("pool/", "correction/", "trial/", "time/")): continue
-            n0 = before.get(k, 0)
-            if len(m[k]) > n0:
-                m[f"{prefix}/{k}"].extend(m[k][n0:]); del m[k][n0:]
-                if not m[k]: del m[k]
-
-    def _run_correction(self):
-        a, G, acc = self.args, self.num_generations, self.accelerator
-        world, rank, spg = acc.num_processes, acc.process_index, a.steps_per_generation
+# %% ../nbs/06_trainer.ipynb #4db0ef92
+@patch
+def _generate_and_score_completions(self:ScRPOMixin, inputs):
+    "TRL's generation and scoring, unchanged; after a training batch is scored its groups go to the pool."
+    base = super(ScRPOMixin, self)._generate_and_score_completions
+    if self._in_correction or not self._scrpo_active: return base(inputs)
+    training = self.model.training
+    if training: self._clear_completion_logs()  # the table shows this step: its trial rows, then its correction rows
+    self._log_completion_extra("stage", ["trial"] * len(inputs))
+    self._log_completion_extra("earlier_wrong_answer", [None] * len(inputs))
+    out = base(inputs)
+    if training:
         t0 = time.perf_counter()
-        records = self.pool.sample(a.correction_batch_size * world, step=self.state.global_step)  # the same draw on every rank
-        per_rank = len(records) // world
-        while per_rank > 0 and (per_rank * G) % spg: per_rank -= 1  # whole chunks for gradient accumulation
-        if per_rank == 0: return None
-        records = records[: per_rank * world]
-        local = records[rank * per_rank:(rank + 1) * per_rank]
-        template = TEMPLATES[a.reflection_template]
-        inputs, wrong = [], []
-        for rec in local:
-            msgs = reflection_prompt(rec.problem, rec.response, template=a.reflection_template, tokenizer=self.processing_class,
-                                     max_prompt_tokens=a.max_reflection_prompt_tokens, think=a.reflection_think,
-                                     system_prompt=(rec.meta or {}).get("system"))
-            row = {**(rec.meta or {}).get("row", {}), "prompt": msgs, "answer": rec.answer}
-            inputs += [dict(row) for _ in range(G)]; wrong += [rec.response] * G
-        t_prompts = time.perf_counter() - t0
+        self._admit_trial_groups()
+        self._metrics["train"]["time/pool_admit"].append(time.perf_counter() - t0)
+    return out
+
+def _trial_row(x:dict) -> tuple:
+    "What the pool keeps of a dataset row: problem text, gold answer, id, and what a correction needs to look the same."
+    meta = {"row": _jsonable_row(x), "system": _system_text(x), "chat": not isinstance(x.get("prompt"), str)}
+    return _problem_text(x), x.get("answer"), x.get("id"), meta
+
+@patch
+def _admit_trial_groups(self:ScRPOMixin):
+    "Every rank's scored groups, in rank order, to `ErrorPool.admit_many`; groups that cannot be pooled are counted, not fatal."
+    local_inputs, local_completions, rewards = self._last_scored
+    G = self.num_generations
+    rows = gather_object([_trial_row(x) for x in local_inputs])
+    texts = gather_object([_completion_text(c) for c in local_completions])
+    correct = self._correct_mask(rewards).tolist()
+    groups, skipped = [], defaultdict(int)
+    for g in range(len(texts) // G):
+        sl = slice(g * G, (g + 1) * G)
+        problem, answer, pid, meta = rows[g * G]
+        if answer is None or answer == "" or answer == []: skipped["no_answer"] += 1; continue  # nothing to verify a correction against
+        if not isinstance(problem, str) or not problem.strip(): skipped["empty_problem"] += 1; continue
+        groups.append(ScoredGroup(problem=problem, answer=answer if isinstance(answer, (str, list)) else str(answer),
+                                  responses=texts[sl], correct=correct[sl], step=self.state.global_step,
+                                  problem_id=None if pid is None else str(pid), origin="trial", meta=meta))
+    results = self.pool.admit_many(groups)
+    m = self._metrics["train"]
+    m["trial/accuracy"].append(sum(correct) / max(len(correct), 1))
+    m["pool/admitted"].append(float(sum(len(r.admitted) for r in results)))
+    reasons = defaultdict(int)
+    for r in results:
+        for _, reason in r.rejected: reasons[reason] += 1
+    for reason, n in reasons.items(): m[f"pool/rejected/{reason}"].append(float(n))
+    for reason, n in skipped.items(): m[f"pool/skipped/{reason}"].append(float(n))
+    m["pool/size"].append(float(len(self.pool)))
+
+# %% ../nbs/06_trainer.ipynb #e84193c2
+@patch
+def _correction_due(self:ScRPOMixin) -> bool:
+    a, step = self.args, self.state.global_step
+    return (self._scrpo_active and a.correction_every > 0 and step >= a.correction_warmup_steps and step % a.correction_every == 0
+            and len(self.pool) > 0)
+
+@patch
+def _prepare_inputs(self:ScRPOMixin, generation_batch):
+    "TRL's batch; on a fresh generation round that is due, the correction chunks ride along under `correction`."
+    base = super(ScRPOMixin, self)._prepare_inputs
+    if not self.model.training: return base(generation_batch)
+    fresh = self._step % (self.args.steps_per_generation * self.num_iterations) == 0 or self._buffered_inputs is None
+    inputs = base(generation_batch)
+    if fresh: self._correction_chunks = self._run_correction() if self._correction_due() else None
+    if self._correction_chunks is not None:
+        inputs = {**inputs, "correction": self._correction_chunks[self._step % self.args.steps_per_generation]}
+    return inputs
+
+@patch
+def _reflection_prompts(self:ScRPOMixin, records:list) -> list:
+    "Each record's reflection prompt, in the format of its trial prompt; `None` where it cannot fit the budget."
+    a, out = self.args, []
+    tok = getattr(self.processing_class, "tokenizer", self.processing_class)
+    for rec in records:
+        meta = rec.meta or {}
+        try: out.append(reflection_prompt(rec.problem, rec.response, template=a.reflection_template, tokenizer=tok,
+                                          max_prompt_tokens=a.max_reflection_prompt_tokens, think=a.reflection_think,
+                                          system_prompt=meta.get("system"), chat=meta.get("chat", True)))
+        except ValueError: out.append(None)
+    return out
+
+@patch
+def _draw_corrections(self:ScRPOMixin) -> list[tuple]:
+    "(record, prompt) pairs for this correction step, identical on every rank: whole chunks, records that fit, attempts counted."
+    a, G, world, spg = self.args, self.num_generations, self.accelerator.num_processes, self.args.steps_per_generation
+    drawn = self.pool.sample(a.correction_batch_size * world, step=self.state.global_step, mark=False)  # same draw on every rank
+    prompts = self._reflection_prompts(drawn)  # every rank builds all of them, so every rank skips the same records
+    too_long = [r for r, p in zip(drawn, prompts) if p is None]
+    self._metrics["train"]["correction/skipped_too_long"].append(float(len(too_long)))
+    if too_long: self.pool.discard(too_long, "too_long")  # it would never fit: drop it rather than draw it again
+    usable = [(r, p) for r, p in zip(drawn, prompts) if p is not None]
+    per_rank = len(usable) // world
+    while per_rank > 0 and (per_rank * G) % spg: per_rank -= 1  # whole chunks for gradient accumulation
+    usable = usable[:per_rank * world]
+    self.pool.mark_sampled([r for r, _ in usable])  # only records attempted count toward pool_max_attempts
+    return usable
+
+# %% ../nbs/06_trainer.ipynb #e005956b
+@patch
+def _run_correction(self:ScRPOMixin):
+    "Sample the pool, generate and score G corrections per record through TRL's own path, and build their update."
+    G, acc, spg = self.num_generations, self.accelerator, self.args.steps_per_generation
+    t0 = time.perf_counter()
+    usable = self._draw_corrections()
+    if not usable: return None
+    per_rank = len(usable) // acc.num_processes
+    inputs, wrong = [], []
+    for rec, prompt in usable[acc.process_index * per_rank:(acc.process_index + 1) * per_rank]:
+        row = {**(rec.meta or {}).get("row", {}), "prompt": prompt, "answer": rec.answer}
+        inputs += [dict(row) for _ in range(G)]; wrong += [rec.response] * G
+    t_prompts = time.perf_counter() - t0
+    before = {k: len(v) for k, v in self._metrics["train"].items()}
+    self._log_completion_extra("stage", ["correction"] * len(inputs))
+    self._log_completion_extra("earlier_wrong_answer", wrong)
+    self._in_correction = True
+    try: out = super(ScRPOMixin, self)._generate_and_score_completions(inputs)
+    finally: self._in_correction = False
+    self._move_new_metrics(before, "correction")
+    t0 = time.perf_counter()
+    out = self._correction_update(out, [r for r, _ in usable])
+    self._metrics["train"]["time/correction_bookkeeping"].append(t_prompts + time.perf_counter() - t0)
+    return split_tensor_dict(out, spg)
+
+@patch
+def _move_new_metrics(self:ScRPOMixin, before:dict[str, int], prefix:str):
+    "Metrics appended since `before` move under `prefix/` so corrections never mix into the trial's numbers."
+    m = self._metrics["train"]
+    for k in list(m):
+        if k.startswith(("pool/", "correction/", "trial/", "time/")): continue
+        n0 = before.get(k, 0)
+        if len(m[k]) > n0:
+            m[f"{prefix}/{k}"].extend(m[k][n0:]); del m[k][n0:]
+            if not m[k]: del m[k]
+
+@patch
+def _correction_loss_mask(self:ScRPOMixin, out:dict) -> tuple[torch.Tensor, list[bool]]:
+    "The tokens of each correction that carry the loss (its Analysis, or all of it), and whether its sections were found."
+    a = self.args
+    has_sections = TEMPLATES[a.reflection_template].has_sections
+    ids, cmask = out["completion_ids"], out["completion_mask"]
+    loss_mask, found = torch.zeros_like(cmask), []
+    for i in range(ids.size(0)):
+        n = int(cmask[i].sum())
+        text, spans = token_char_spans(self.processing_class, ids[i, :n].tolist())
+        span = reflection_span(text) if has_sections else (0, len(text))
+        found.append(span is not None)
+        if span is None: continue
+        if a.correction_loss_tokens == "reflection": loss_mask[i, :n] = torch.tensor(span_token_mask(spans, *span))
+        else: loss_mask[i, :n] = 1
+    return loss_mask, found
+
+@patch
+def _correction_update(self:ScRPOMixin, out:dict, records:list) -> dict:
+    "Correction advantages, the batch cut to its loss tokens, outcomes back to the pool (identically on every rank), metrics."
+    a, G, acc = self.args, self.num_generations, self.accelerator
+    _, local_completions, rewards = self._last_scored  # rewards: every rank's samples, rank order
+    loss_mask, found = self._correction_loss_mask(out)
+    found_all = torch.tensor(gather_object(found), device=rewards.device)
+    right = self._correct_mask(rewards)
+    success = right & found_all
+    total = (rewards * self.reward_weights.to(rewards.device).unsqueeze(0)).nansum(dim=1)
+    adv = correction_advantages(total, success, found_all, G, a.correction_advantage, a.scale_rewards != "none")
+    B = out["completion_ids"].size(0)
+    out["advantages"] = adv[acc.process_index * B:(acc.process_index + 1) * B].to(out["advantages"].dtype)
+    logged = self._logs["advantages"]  # TRL logged its own advantages for these rows: show the ones used
+    if len(logged) >= len(adv):
+        kept = list(logged)[:len(logged) - len(adv)]; logged.clear(); logged.extend(kept + adv.tolist())
+    tok = getattr(self.processing_class, "tokenizer", self.processing_class)
+    out = cut_to_loss_tokens(out, loss_mask, tok.pad_token_id)
+    out["num_items_in_batch"] = acc.gather(out["completion_mask"].sum()).sum()
+    corrected = success.view(-1, G).any(dim=1).tolist()  # one verdict per record, every rank's records in order
+    self.pool.update(records, corrected)
+    if a.pool_admit_failed_corrections:
+        texts, ok = gather_object([_completion_text(c) for c in local_completions]), right.tolist()  # by the verifier's verdict
+        self.pool.admit_many([ScoredGroup(problem=rec.problem, answer=rec.answer, responses=texts[j*G:(j+1)*G], correct=ok[j*G:(j+1)*G],
+                                          step=self.state.global_step, problem_id=rec.problem_id, origin="correction", meta=rec.meta)
+                              for j, rec in enumerate(records)])
+    st, m = self._scrpo_state, self._metrics["train"]
+    st["correction_steps"] += 1; st["corrections_total"] += int(success.numel()); st["corrections_right"] += int(success.sum())
+    st["records_solved"] += int(sum(corrected)); st["last_correction_step"] = self.state.global_step
+    m["correction/accuracy"].append(right.float().mean().item())
+    m["correction/success"].append(success.float().mean().item())
+    m["correction/format_rate"].append(found_all.float().mean().item())
+    m["correction/solved_records"].append(float(sum(corrected)))
+    m["correction/loss_tokens"].append(float(out["num_items_in_batch"]))
+    m["pool/size"].append(float(len(self.pool)))
+    return out
+
+# %% ../nbs/06_trainer.ipynb #f486a6a1
+@patch
+def compute_loss(self:ScRPOMixin, model, inputs, return_outputs=False, num_items_in_batch=None):
+    "The base class's public loss on the trial batch plus `correction_loss_weight` x the same loss on the correction batch."
+    base = super(ScRPOMixin, self).compute_loss
+    corr = inputs.get("correction")
+    if corr is None: return base(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+    inputs = {k: v for k, v in inputs.items() if k != "correction"}
+    closs = None
+    if self.args.correction_loss_weight > 0:
         before = {k: len(v) for k, v in self._metrics["train"].items()}
-        self._log_completion_extra("stage", ["correction"] * len(inputs))
-        self._log_completion_extra("earlier_wrong_answer", wrong)
-        self._in_correction = True
-        try: out = super()._generate_and_score_completions(inputs)
-        finally: self._in_correction = False
+        saved = {k: getattr(self, k) for k in STEP_STATE if hasattr(self, k)}
+        closs = base(model, corr, num_items_in_batch=corr.get("num_items_in_batch"))  # whatever a patched base does applies here too
+        for k, v in saved.items(): setattr(self, k, v)  # per-step controllers advance once per step, on the trial batch
         self._move_new_metrics(before, "correction")
-        t0 = time.perf_counter()
-        out = self._correction_update(out, records, per_rank)
-        self._metrics["train"]["time/correction_bookkeeping"].append(t_prompts + time.perf_counter() - t0)
-        return split_tensor_dict(out, spg)
+        # logged as TRL logs `loss`: the mean over processes, per optimizer step (undo the gradient-accumulation scaling)
+        self._metrics["train"]["correction/loss"].append(
+            self.accelerator.gather(closs.detach()).mean().item() * self.current_gradient_accumulation_steps)
+    loss = base(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+    return loss if closs is None else loss + self.args.correction_loss_weight * closs
 
-    def _correction_update(self, out:dict, records:list, per_rank:int) -> dict:
-        "Correction advantages and loss mask; outcomes back to the pool (identically on every rank)."
-        a, G, acc = self.args, self.num_generations, self.accelerator
-        local_inputs, local_completions, rewards = self._last_scored  # rewards: every rank's samples, rank order
-        has_sections = TEMPLATES[a.reflection_template].has_sections
-        ids, cmask = out["completion_ids"], out["completion_mask"]
-        loss_mask, found = torch.zeros_like(cmask), []
-        for i in range(ids.size(0)):
-            n = int(cmask[i].sum())
-            text, spans = token_char_spans(self.processing_class, ids[i, :n].tolist())
-            span = reflection_span(text) if has_sections else (0, len(text))
-            found.append(span is not None)
-            if span is None: continue
-            if a.correction_loss_tokens == "reflection": loss_mask[i, :n] = torch.tensor(span_token_mask(spans, *span))
-            else: loss_mask[i, :n] = 1
-        found_all = torch.tensor(gather_object(found), device=rewards.device)
-        right = self._correct_mask(rewards)
-        success = right & found_all  # a response whose sections cannot be found gets reward 0
-        if a.correction_advantage == "success_only":
-            adv = success.float()
-        else:
-            r = (rewards * self.reward_weights.to(rewards.device).unsqueeze(0)).nansum(dim=1)
-            r = torch.where(found_all, r, torch.zeros_like(r)).view(-1, G)
-            adv = r - r.mean(dim=1, keepdim=True)
-            if a.scale_rewards != "none": adv = adv / (r.std(dim=1, keepdim=True) + 1e-4)
-            adv = adv.view(-1)
-        out["advantages"] = adv[acc.process_index * ids.size(0):(acc.process_index + 1) * ids.size(0)].to(out["advantages"].dtype)
-        out["tool_mask"] = loss_mask
-        out["num_items_in_batch"] = acc.gather((cmask * loss_mask).sum()).sum()
-        corrected = success.view(-1, G).any(dim=1).tolist()  # one verdict per record, every rank's records in order
-        self.pool.update(records[:len(corrected)], corrected)
-        if a.pool_admit_failed_corrections:
-            texts = gather_object([_completion_text(c) for c in local_completions])
-            ok = success.tolist()
-            self.pool.admit_many([ScoredGroup(problem=rec.problem, answer=rec.answer, responses=texts[j*G:(j+1)*G], correct=ok[j*G:(j+1)*G],
-                                              step=self.state.global_step, problem_id=rec.problem_id, origin="correction", meta=rec.meta)
-                                  for j, rec in enumerate(records[:len(corrected)])])
-        st, m = self._scrpo_state, self._metrics["train"]
-        st["correction_steps"] += 1; st["corrections_total"] += int(success.numel()); st["corrections_right"] += int(success.sum())
-        st["records_solved"] += int(sum(corrected)); st["last_correction_step"] = self.state.global_step
-        m["correction/accuracy"].append(right.float().mean().item())
-        m["correction/success"].append(success.float().mean().item())
-        m["correction/format_rate"].append(found_all.float().mean().item())
-        m["correction/solved_records"].append(float(sum(corrected)))
-        m["correction/loss_tokens"].append(float(out["num_items_in_batch"]))
-        m["pool/size"].append(float(len(self.pool)))
-        return out
+# %% ../nbs/06_trainer.ipynb #dc12d317
+POOL_FILE, STATE_FILE = "scrpo_pool.jsonl", "scrpo_state.json"
 
-    # -- loss: TRL's loss on the trial batch, plus the weighted correction loss through the same code
-    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        corr = inputs.get("correction")
-        if corr is not None: inputs = {k: v for k, v in inputs.items() if k != "correction"}
-        loss = super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
-        if corr is not None and self.args.correction_loss_weight > 0:
-            before = {k: len(v) for k, v in self._metrics["train"].items()}
-            closs = self._compute_loss(model, corr)
-            self._move_new_metrics(before, "correction")
-            self._metrics["train"]["correction/loss"].append(closs.detach().item())
-            loss = loss + self.args.correction_loss_weight * closs
-        return loss
+@patch
+def _save_checkpoint(self:ScRPOMixin, model, trial):
+    super(ScRPOMixin, self)._save_checkpoint(model, trial)
+    if self.args.should_save and self._scrpo_active:
+        self.save_scrpo_state(Path(self._get_output_dir(trial=trial)) / f"checkpoint-{self.state.global_step}")
 
-    # -- checkpoints carry the pool and the schedule state
-    def _save_checkpoint(self, model, trial):
-        super()._save_checkpoint(model, trial)
-        if self.args.should_save:
-            out = Path(self._get_output_dir(trial=trial)) / f"checkpoint-{self.state.global_step}"
-            self.save_scrpo_state(out)
+@patch
+def save_scrpo_state(self:ScRPOMixin, folder:str|Path):
+    "Write the pool (`scrpo_pool.jsonl`) and the schedule state (`scrpo_state.json`) into `folder`."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    self.pool.save(folder / POOL_FILE)
+    write_json(folder / STATE_FILE, self._scrpo_state)
 
-    def save_scrpo_state(self, folder:str|Path):
-        "Write the pool (`scrpo_pool.jsonl`) and the schedule state (`scrpo_state.json`) into `folder`."
-        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-        self.pool.save(folder / "scrpo_pool.jsonl")
-        write_json(folder / "scrpo_state.json", self._scrpo_state)
+@patch
+def load_scrpo_state(self:ScRPOMixin, folder:str|Path) -> bool:
+    "Restore what `save_scrpo_state` wrote: rank 0 reads `folder` and sends it to every process; False when rank 0 finds none."
+    folder, acc = Path(folder), self.accelerator
+    payload = None
+    if acc.is_main_process and (folder / POOL_FILE).exists():
+        payload = (ErrorPool.load(folder / POOL_FILE).state_dict(), json.loads((folder / STATE_FILE).read_text()))
+    if acc.num_processes > 1:  # a node without the folder (no shared disk) gets rank 0's pool: every rank holds the same one
+        box = [payload]; broadcast_object_list(box, from_process=0); payload = box[0]
+    if payload is None: return False
+    self.pool, self._scrpo_state = ErrorPool().load_state_dict(payload[0]), payload[1]
+    return True
 
-    def load_scrpo_state(self, folder:str|Path) -> bool:
-        "Restore the pool and schedule state written by `save_scrpo_state`; False when `folder` holds none."
-        folder = Path(folder)
-        if not (folder / "scrpo_pool.jsonl").exists(): return False
-        self.pool = ErrorPool.load(folder / "scrpo_pool.jsonl")
-        self._scrpo_state = json.loads((folder / "scrpo_state.json").read_text())
-        return True
+@patch
+def _load_optimizer_and_scheduler(self:ScRPOMixin, checkpoint):
+    super(ScRPOMixin, self)._load_optimizer_and_scheduler(checkpoint)
+    if checkpoint is not None and self._scrpo_active and not self.load_scrpo_state(checkpoint):
+        warnings.warn(f"Checkpoint {checkpoint} holds no ScRPO state ({POOL_FILE}): the error pool starts empty.")
 
-    def _load_optimizer_and_scheduler(self, checkpoint):
-        super()._load_optimizer_and_scheduler(checkpoint)
-        if checkpoint is not None: self.load_scrpo_state(checkpoint)
+# %% ../nbs/06_trainer.ipynb #60fc28fa
+def _default_args(model, args):
+    "GRPOTrainer's default when `args` is None (`<model name>-GRPO`), as an `ScRPOConfig`."
+    if args is not None: return args
+    name = model if isinstance(model, str) else getattr(getattr(model, "config", None), "_name_or_path", "") or "model"
+    cpu = {} if torch.cuda.is_available() else {"use_cpu": True, "bf16": False}  # GRPOConfig's bf16 default fails on a CPU
+    return ScRPOConfig(f"{str(name).rstrip('/').split('/')[-1]}-ScRPO", **cpu)
 
-# %% ../nbs/06_trainer.ipynb #8583ec89
 class ScRPOTrainer(ScRPOMixin, GRPOTrainer):
     "TRL's `GRPOTrainer` with ScRPO's error pool and self-correction stage; takes every GRPOTrainer argument."
-    def __init__(self, model, reward_funcs, args:ScRPOConfig|None=None, *a, pool:ErrorPool|None=None, **kw):
-        super().__init__(model, reward_funcs, args, *a, **kw)
+    def __init__(self, model, reward_funcs=None, args:ScRPOConfig|None=None, *a, pool:ErrorPool|None=None, **kw):
+        super().__init__(model, reward_funcs, _default_args(model, args), *a, **kw)
         self._scrpo_setup(pool)
 
 def scrpo_trainer_class(base:type|None=None) -> type:
@@ -355,7 +545,7 @@ def scrpo_trainer_class(base:type|None=None) -> type:
         import trl
         base = trl.GRPOTrainer
     if base is GRPOTrainer: return ScRPOTrainer
-    def __init__(self, model, reward_funcs, args=None, *a, pool=None, **kw):
-        base.__init__(self, model, reward_funcs, args, *a, **kw)
+    def __init__(self, model, reward_funcs=None, args=None, *a, pool=None, **kw):
+        base.__init__(self, model, reward_funcs, _default_args(model, args), *a, **kw)
         self._scrpo_setup(pool)
     return type("ScRPOTrainer", (ScRPOMixin, base), {"__init__": __init__, "__doc__": ScRPOTrainer.__doc__})

@@ -18,3 +18,12 @@ tr.train()
 rank = tr.accelerator.process_index
 (out / f"pool-rank{rank}.json").write_text(json.dumps({"world": tr.accelerator.num_processes, "pool": tr.pool.state_dict(),
                                                       "state": tr._scrpo_state}, sort_keys=True, default=str))
+
+# Resume on a node without the checkpoint folder: only rank 0 has its folder; every rank must end with rank 0's pool.
+from scrpo.pool import ErrorPool
+if rank == 0: tr.save_scrpo_state(out / "only-rank0")
+tr.accelerator.wait_for_everyone()
+saved = tr.pool.state_dict()
+tr.pool = ErrorPool(**tr.args.pool_kwargs())
+loaded = tr.load_scrpo_state(out / f"only-rank{rank}")  # rank 1's folder does not exist
+(out / f"resume-rank{rank}.json").write_text(json.dumps({"loaded": loaded, "same": tr.pool.state_dict() == saved}))
