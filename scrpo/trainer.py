@@ -280,6 +280,31 @@ class ScRPOMixin:
         r = rewards[:, self._correct_idx]
         return torch.nan_to_num(r, nan=-math.inf) >= self.args.correct_threshold
 
+# %% ../nbs/06_trainer.ipynb #60fc28fa
+def _default_args(model, args):
+    "GRPOTrainer's default when `args` is None (`<model name>-GRPO`), as an `ScRPOConfig`."
+    if args is not None: return args
+    name = model if isinstance(model, str) else getattr(getattr(model, "config", None), "_name_or_path", "") or "model"
+    cpu = {} if torch.cuda.is_available() else {"use_cpu": True, "bf16": False}  # GRPOConfig's bf16 default fails on a CPU
+    return ScRPOConfig(f"{str(name).rstrip('/').split('/')[-1]}-ScRPO", **cpu)
+
+class ScRPOTrainer(ScRPOMixin, GRPOTrainer):
+    "TRL's `GRPOTrainer` with ScRPO's error pool and self-correction stage; takes every GRPOTrainer argument."
+    def __init__(self, model, reward_funcs=None, args:ScRPOConfig|None=None, *a, pool:ErrorPool|None=None, **kw):
+        super().__init__(model, reward_funcs, _default_args(model, args), *a, **kw)
+        self._scrpo_setup(pool)
+
+def scrpo_trainer_class(base:type|None=None) -> type:
+    "ScRPO on top of `base`, by default whatever `trl.GRPOTrainer` is now (Unsloth patches it on import)."
+    if base is None:
+        import trl
+        base = trl.GRPOTrainer
+    if base is GRPOTrainer: return ScRPOTrainer
+    def __init__(self, model, reward_funcs=None, args=None, *a, pool=None, **kw):
+        base.__init__(self, model, reward_funcs, _default_args(model, args), *a, **kw)
+        self._scrpo_setup(pool)
+    return type("ScRPOTrainer", (ScRPOMixin, base), {"__init__": __init__, "__doc__": ScRPOTrainer.__doc__})
+
 # %% ../nbs/06_trainer.ipynb #4db0ef92
 @patch
 def _generate_and_score_completions(self:ScRPOMixin, inputs):
@@ -524,28 +549,3 @@ def _load_optimizer_and_scheduler(self:ScRPOMixin, checkpoint):
     super(ScRPOMixin, self)._load_optimizer_and_scheduler(checkpoint)
     if checkpoint is not None and self._scrpo_active and not self.load_scrpo_state(checkpoint):
         warnings.warn(f"Checkpoint {checkpoint} holds no ScRPO state ({POOL_FILE}): the error pool starts empty.")
-
-# %% ../nbs/06_trainer.ipynb #60fc28fa
-def _default_args(model, args):
-    "GRPOTrainer's default when `args` is None (`<model name>-GRPO`), as an `ScRPOConfig`."
-    if args is not None: return args
-    name = model if isinstance(model, str) else getattr(getattr(model, "config", None), "_name_or_path", "") or "model"
-    cpu = {} if torch.cuda.is_available() else {"use_cpu": True, "bf16": False}  # GRPOConfig's bf16 default fails on a CPU
-    return ScRPOConfig(f"{str(name).rstrip('/').split('/')[-1]}-ScRPO", **cpu)
-
-class ScRPOTrainer(ScRPOMixin, GRPOTrainer):
-    "TRL's `GRPOTrainer` with ScRPO's error pool and self-correction stage; takes every GRPOTrainer argument."
-    def __init__(self, model, reward_funcs=None, args:ScRPOConfig|None=None, *a, pool:ErrorPool|None=None, **kw):
-        super().__init__(model, reward_funcs, _default_args(model, args), *a, **kw)
-        self._scrpo_setup(pool)
-
-def scrpo_trainer_class(base:type|None=None) -> type:
-    "ScRPO on top of `base`, by default whatever `trl.GRPOTrainer` is now (Unsloth patches it on import)."
-    if base is None:
-        import trl
-        base = trl.GRPOTrainer
-    if base is GRPOTrainer: return ScRPOTrainer
-    def __init__(self, model, reward_funcs=None, args=None, *a, pool=None, **kw):
-        base.__init__(self, model, reward_funcs, _default_args(model, args), *a, **kw)
-        self._scrpo_setup(pool)
-    return type("ScRPOTrainer", (ScRPOMixin, base), {"__init__": __init__, "__doc__": ScRPOTrainer.__doc__})
