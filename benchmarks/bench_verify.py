@@ -13,7 +13,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-from scrpo.verify import _boxed_contents, check_many, clear_cache, default_workers, get_pool, normalize_gold
+from scrpo.core import boxed_contents
+from scrpo.verify import check_many, clear_cache, normalize_gold
+from scrpo.verify_pool import default_workers, get_pool
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
 
@@ -24,7 +26,7 @@ def gold_rows(root: Path):
     for f in sorted(root.glob("*.jsonl")):
         for line in f.read_text().splitlines():
             r = json.loads(line)
-            if f.stem == "minerva_math": g, src, w = r["solution"], "minerva", _boxed_contents(r["solution"])[-1]
+            if f.stem == "minerva_math": g, src, w = r["solution"], "minerva", boxed_contents(r["solution"])[-1]
             elif f.stem == "olympiadbench": g, src, w = r["final_answer"], "olympiadbench", ",".join(r["final_answer"])
             elif f.stem == "gsm8k": g, src, w = r["answer"], "gsm8k", r["answer"].rsplit("####", 1)[1].strip()
             else: g, src, w = r["answer"], None, str(r["answer"])

@@ -1,4 +1,4 @@
-"""The package's version, provenance helpers and the run folder every command writes to.
+"""The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
 
 Docs: https://scrpo.github.io/scrpo/core.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://scrpo.github.io/scrpo/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #8ce92f56
 from __future__ import annotations
-import json, os, re, subprocess, tempfile, time
+import hashlib, json, os, re, subprocess, tempfile, time
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version as _dist_version
 from pathlib import Path
@@ -15,7 +15,8 @@ from typing import Any
 import scrpo
 
 # %% auto #0
-__all__ = ['TRACKED_PACKAGES', 'package_versions', 'git_commit', 'atomic_write', 'to_jsonable', 'write_json', 'RunDir']
+__all__ = ['TRACKED_PACKAGES', 'package_versions', 'git_commit', 'atomic_write', 'to_jsonable', 'write_json', 'RunDir',
+           'last_boxed', 'boxed_contents', 'problem_id']
 
 # %% ../nbs/00_core.ipynb #938c8e93
 TRACKED_PACKAGES = ("scrpo", "torch", "transformers", "trl", "datasets", "accelerate", "peft",
@@ -132,3 +133,53 @@ class RunDir:
         return out
 
     def __repr__(self): return f"RunDir({str(self.path)!r})"
+
+# %% ../nbs/00_core.ipynb #bd9e1950
+_BRACE_TOKENS = re.compile(r"\\.|[{}]", re.S)
+_BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+def _closing_braces(s:str) -> dict[int, int]:
+    "Map the index of each `{` in `s` to the index of its matching `}` (escaped braces ignored)."
+    out, stack = {}, []
+    for m in _BRACE_TOKENS.finditer(s):
+        c = m.group()
+        if c == "{": stack.append(m.start())
+        elif c == "}" and stack: out[stack.pop()] = m.start()
+    return out
+
+def _has_box(s:str|None) -> bool: return bool(s) and ("\\boxed" in s or "\\fbox" in s)
+
+def last_boxed(text:str|None, # a solution or a model response
+              ) -> str | None:
+    "The content of the last `\\boxed{...}`/`\\fbox{...}` to open in `text` that closes, stripped; `None` when there is none."
+    if not _has_box(text): return None
+    close = _closing_braces(text)
+    for m in reversed(list(_BOX_OPEN.finditer(text))):
+        if (z := close.get(m.end() - 1)) is not None: return text[m.end():z].strip()
+    return None
+
+def boxed_contents(s:str, # a model response or a gold answer
+                  ) -> list[str]:
+    "Contents of the outermost closed `\\boxed{}` / `\\fbox{}` in `s`, in order, unstripped; an unclosed box is skipped."
+    if not _has_box(s): return []
+    close, out, end = _closing_braces(s), [], -1
+    for m in _BOX_OPEN.finditer(s):
+        o = m.end() - 1
+        if o < end or o not in close: continue  # nested in the previous box, or never closed
+        a, z = o + 1, close[o]
+        end = z
+        while True:  # unwrap a box that is the whole content: `\boxed{\boxed{7}}` -> `7`
+            i, j = a, z
+            while i < j and s[i].isspace(): i += 1
+            while j > i and s[j - 1].isspace(): j -= 1
+            b = _BOX_OPEN.match(s, i, j)
+            if not b or close.get(b.end() - 1) != j - 1: break
+            a, z = b.end(), j - 1
+        out.append(s[a:z])
+    return out
+
+# %% ../nbs/00_core.ipynb #5af85a77
+def problem_id(problem:str, # the problem text
+              ) -> str:
+    "A stable id for a problem: the first 16 hex digits of the SHA-1 of its stripped UTF-8 text."
+    return hashlib.sha1(problem.strip().encode("utf-8")).hexdigest()[:16]

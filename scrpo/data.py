@@ -6,30 +6,24 @@ Docs: https://scrpo.github.io/scrpo/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #9f9d9cfb
 from __future__ import annotations
-import ast, dataclasses, hashlib, json, logging, operator, re
+import ast, dataclasses, json, logging, operator, re
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from .core import to_jsonable
+from .core import last_boxed, problem_id, to_jsonable
 
 # %% auto #0
-__all__ = ['DATASETS', 'DEFAULT_PROCEDURAL_SIZE', 'TEST_SEED_OFFSET', 'PROCEDURAL', 'DEFAULT_SYSTEM_PROMPT', 'problem_id',
-           'BadRow', 'LoadReport', 'Problems', 'last_boxed', 'norm_gsm8k', 'norm_integer_answer', 'norm_math',
-           'norm_minerva', 'norm_olympiadbench', 'HubSource', 'DatasetSpec', 'read_rows', 'load_problems',
-           'ProceduralTask', 'procedural_knobs', 'procedural_problems', 'answer_text', 'to_prompts']
-
-# %% ../nbs/01_data.ipynb #74020512
-_log = logging.getLogger(__name__)
-
-def problem_id(text:str, # the problem text exactly as stored in `problem`
-              ) -> str:
-    "A stable id for a problem: the first 16 hex digits of the SHA-1 of its UTF-8 text."
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+__all__ = ['DATASETS', 'DEFAULT_PROCEDURAL_SIZE', 'TEST_SEED_OFFSET', 'PROCEDURAL', 'DEFAULT_SYSTEM_PROMPT', 'BadRow',
+           'LoadReport', 'Problems', 'norm_gsm8k', 'norm_integer_answer', 'norm_math', 'norm_minerva',
+           'norm_olympiadbench', 'HubSource', 'DatasetSpec', 'read_rows', 'load_problems', 'ProceduralTask',
+           'procedural_knobs', 'procedural_problems', 'answer_text', 'to_prompts']
 
 # %% ../nbs/01_data.ipynb #f3e527d0
+_log = logging.getLogger(__name__)
+
 class BadRow(ValueError):
     "A row that cannot become a problem; the message is the reason it was dropped."
 
@@ -55,24 +49,6 @@ class Problems(list):
     "A list of problem dicts with the `LoadReport` of the load that made it."
     def __init__(self, rows=(), report:LoadReport|None=None):
         super().__init__(rows); self.report = report
-
-# %% ../nbs/01_data.ipynb #965b539b
-_BOX = re.compile(r"\\(?:boxed|fbox)\s*\{")
-
-def last_boxed(text:str|None, # a solution or a model response
-              ) -> str | None:
-    "The content of the last `\\boxed{...}`/`\\fbox{...}` in `text`, braces matched; `None` when there is none or it never closes."
-    if not text: return None
-    starts = [m.end() for m in _BOX.finditer(text)]
-    for start in reversed(starts):
-        depth, j = 1, start
-        while j < len(text):
-            c = text[j]
-            if c == "\\": j += 2; continue  # an escaped character (`\{`, `\}`, `\\`) never opens or closes
-            depth += (c == "{") - (c == "}")
-            if depth == 0: return text[start:j].strip()
-            j += 1
-    return None
 
 # %% ../nbs/01_data.ipynb #249e7589
 def _int_like(x:Any) -> str:

@@ -13,12 +13,13 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from .verify_pool import VerifierPool, _serve, default_workers, get_pool, shutdown_pool
+from .core import boxed_contents
+from .verify_pool import get_pool, serve
 
 # %% auto #0
 __all__ = ['REASONS', 'DEFAULT_TIMEOUT', 'DEFAULT_MAX_CHARS', 'MAX_NESTING', 'MODES', 'THINKS', 'cache_stats', 'accuracy_reward',
-           'format_reward', 'VerifyResult', 'normalize_gold', 'extract_answer', 'clear_cache', 'check_many', 'check',
-           'make_accuracy_reward', 'format_score', 'make_format_reward']
+           'format_reward', 'VerifyResult', 'normalize_gold', 'extract_answer', 'worker_main', 'clear_cache',
+           'check_many', 'check', 'completion_text', 'make_accuracy_reward', 'format_score', 'make_format_reward']
 
 # %% ../nbs/02_verify.ipynb #4c56e210
 _log = logging.getLogger(__name__)
@@ -35,38 +36,6 @@ class VerifyResult:
     gold: str | None  # the normalised gold (`None` when it could not be normalised)
     reason: str  # one of `REASONS`
     seconds: float = 0.0  # wall-clock time spent on this item
-
-# %% ../nbs/02_verify.ipynb #f0522c17
-_BRACE_TOKENS = re.compile(r"\\.|[{}]", re.S)
-_BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
-
-def _closing_braces(s:str) -> dict[int, int]:
-    "Map the index of each `{` in `s` to the index of its matching `}` (escaped braces ignored)."
-    out, stack = {}, []
-    for m in _BRACE_TOKENS.finditer(s):
-        c = m.group()
-        if c == "{": stack.append(m.start())
-        elif c == "}" and stack: out[stack.pop()] = m.start()
-    return out
-
-def _boxed_contents(s:str) -> list[str]:
-    "Contents of the outermost closed `\\boxed{}` / `\\fbox{}` in `s`, in order; an unclosed box is skipped."
-    if "\\boxed" not in s and "\\fbox" not in s: return []
-    close, out, end = _closing_braces(s), [], -1
-    for m in _BOX_OPEN.finditer(s):
-        o = m.end() - 1
-        if o < end or o not in close: continue  # nested in the previous box, or never closed
-        a, z = o + 1, close[o]
-        end = z
-        while True:  # unwrap a box that is the whole content: `\boxed{\boxed{7}}` -> `7`
-            i, j = a, z
-            while i < j and s[i].isspace(): i += 1
-            while j > i and s[j - 1].isspace(): j -= 1
-            b = _BOX_OPEN.match(s, i, j)
-            if not b or close.get(b.end() - 1) != j - 1: break
-            a, z = b.end(), j - 1
-        out.append(s[a:z])
-    return out
 
 # %% ../nbs/02_verify.ipynb #4d5c4146
 _SPACING = re.compile(r"\\[,;:! ]|\\(?:q?quad|displaystyle|textstyle)(?![a-zA-Z])|~|\\\$|\$")
@@ -91,7 +60,7 @@ def _normalize_gold_str(s:str, source:str|None) -> str | None:
         if "####" not in s: s = s.strip()
         else: s = s.rsplit("####", 1)[1]
     elif "minerva" in src or (not src and ("\\boxed" in s or "\\fbox" in s)):
-        boxes = _boxed_contents(s)
+        boxes = boxed_contents(s)
         if boxes: s = boxes[-1]
         elif "minerva" in src: return None
     s = s.replace("\\$", "").replace("$", "").replace("\u2212", "-").strip().rstrip(".").strip()
@@ -143,7 +112,7 @@ def _extract(response:Any, mode:str="strict", think:str="strict", max_chars:int=
         if i >= 0: text = text[i + len("</think>"):]
         elif think == "strict" and "<think>" in text: return None, "no_answer", ""
     text = text[-max_chars:] if max_chars and len(text) > max_chars else text
-    boxes = _boxed_contents(text)
+    boxes = boxed_contents(text)
     if boxes:
         distinct = list(dict.fromkeys(c for c in map(_canon, boxes) if c))
         if not distinct: return None, "no_answer", "boxed"
@@ -355,9 +324,9 @@ def _judge_bounded(pred:str, gold:str, timeout:float) -> tuple[bool, str]:
 # %% ../nbs/02_verify.ipynb #278f0129
 _WARMUP = [("1", "1"), ("x^2+2x+1", "(x+1)^2"), (r"\sqrt{2}/2", r"\frac{1}{\sqrt{2}}"), ("(1,2]", "(1,2]"), (r"\{1,2\}", "2,1"), ("0.5", "50\\%")]
 
-def _worker_main():
-    "Entry point of a verifier keeper process (see `scrpo.verify_pool._serve`); argv[1] is the memory cap in MiB."
-    _serve(_judge_bounded, _WARMUP, int(sys.argv[1]) if len(sys.argv) > 1 else 4096)
+def worker_main():
+    "Entry point of a verifier keeper process (see `scrpo.verify_pool.serve`); argv[1] is the memory cap in MiB."
+    serve(_judge_bounded, _WARMUP, int(sys.argv[1]) if len(sys.argv) > 1 else 4096)
 
 # %% ../nbs/02_verify.ipynb #438d35cc
 _CACHE: OrderedDict = OrderedDict()
@@ -414,7 +383,7 @@ def check_many(responses:Sequence[Any], # model responses
         except Exception: gold = None
         if gold is None: out[i] = VerifyResult(False, None, None, "unparseable_gold", time.perf_counter() - t0); continue
         pred, reason, _ = _extract(r, mode, think, max_chars)
-        if pred is not None and _HEDGE.search(pred) and not _HEDGE.search(gold): pred, reason = pred, "multiple_answers"
+        if pred is not None and _HEDGE.search(pred) and not _HEDGE.search(gold): reason = "multiple_answers"
         if reason == "ok" and _too_deep(pred): reason = "error"
         verdict = None if reason != "ok" else _fast_verdict(pred, gold)
         if reason != "ok": out[i] = VerifyResult(False, pred, gold, reason, time.perf_counter() - t0)
@@ -437,7 +406,7 @@ def check(response:Any, # a model response
     return check_many([response], [gold], **kwargs)[0]
 
 # %% ../nbs/02_verify.ipynb #b157516e
-def _completion_text(c:Any) -> str:
+def completion_text(c:Any) -> str:
     "The text of a TRL completion: a string, or the last assistant message of a chat completion."
     if isinstance(c, str): return c
     if isinstance(c, dict): return str(c.get("content") or "")
@@ -461,7 +430,7 @@ def make_accuracy_reward(mode:str="strict", # extraction mode (`lenient` pays ba
     def reward(completions:list, answer:list, **kwargs) -> list[float | None]:
         sources = kwargs.get("source")
         golds = [normalize_gold(a, s) for a, s in zip(answer, sources if isinstance(sources, list) else [None] * len(answer))]
-        rs = check_many([_completion_text(c) for c in completions], golds, workers=workers, timeout=timeout,
+        rs = check_many([completion_text(c) for c in completions], golds, workers=workers, timeout=timeout,
                         mode=mode, think=think, max_chars=max_chars)
         if bad := [a for a, r in zip(answer, rs) if r.reason == "unparseable_gold"]:
             _log.warning("%s: %d of %d gold answers could not be parsed (e.g. %r); those samples get None.", name, len(bad), len(rs), bad[0])
@@ -477,7 +446,7 @@ def format_score(response:Any, # a model response
                  think:str="strict", # `<think>` handling, see `extract_answer`
                 ) -> float:
     "How well `response` states a final answer: `boxed`, `stated` or 0.0."
-    pred, reason, how = _extract(_completion_text(response), "strict", think)
+    pred, reason, how = _extract(completion_text(response), "strict", think)
     if pred is None: return 0.0
     return boxed if how == "boxed" else stated
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import scrpo
 
 # %% auto #0
-__all__ = ['VerifierPool', 'default_workers', 'get_pool', 'shutdown_pool']
+__all__ = ['serve', 'VerifierPool', 'default_workers', 'get_pool', 'shutdown_pool']
 
 # %% ../nbs/02a_verify_pool.ipynb #84d33bdd
 def _watch_parent(then:Callable[[], Any]):
@@ -25,10 +25,10 @@ def _watch_parent(then:Callable[[], Any]):
         then()
     threading.Thread(target=watch, daemon=True).start()
 
-def _serve(judge:Callable[[str, str, float], tuple[bool, str]], # the verdict function run in each server
-           warmup:Sequence[tuple[str, str]]=(), # (pred, gold) pairs judged once in the keeper before forking
-           mem_mb:int=4096, # address-space cap in MiB (0: none)
-          ):
+def serve(judge:Callable[[str, str, float], tuple[bool, str]], # the verdict function run in each server
+          warmup:Sequence[tuple[str, str]]=(), # (pred, gold) pairs judged once in the keeper before forking
+          mem_mb:int=4096, # address-space cap in MiB (0: none)
+         ):
     "Keeper process: warm up, then fork a server and fork another each time one ends by timeout, kill or crash."
     out_fd = os.dup(1)
     os.dup2(2, 1)
@@ -106,7 +106,7 @@ class VerifierPool:
                  workers:int, # number of worker processes
                  mem_mb:int=4096, # address-space cap per worker in MiB (0: none)
                  start_timeout:float=120.0, # seconds a new worker may take to import sympy and math-verify
-                 cmd:str="from scrpo.verify import _worker_main; _worker_main()", # Python code a keeper runs (`-c`)
+                 cmd:str="from scrpo.verify import worker_main; worker_main()", # Python code a keeper runs (`-c`)
                 ):
         if workers < 1: raise ValueError(f"workers={workers} must be at least 1; pass a positive number of processes.")
         self.n, self.mem_mb, self.start_timeout, self.cmd = workers, mem_mb, start_timeout, cmd

@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import ROOT
 import scrpo.data as D
+from scrpo.core import last_boxed, problem_id
 
 FIX = ROOT / "data" / "fixtures"
 
@@ -55,7 +56,7 @@ def test_fixture_details():
     lv = D.load_problems("math_level3to5", data_dir=FIX)
     assert lv[0]["problem"] == "What is $2+3$?" and lv[0]["meta"] == {"level": 3, "subject": "Prealgebra"}
     mt = D.load_problems("math_train", data_dir=FIX)
-    assert [p["id"] for p in mt] == [D.problem_id(p["problem"]) for p in mt]
+    assert [p["id"] for p in mt] == [problem_id(p["problem"]) for p in mt]
 
 def test_loading_twice_gives_identical_rows():
     assert D.load_problems("olympiadbench", data_dir=FIX) == D.load_problems("olympiadbench", data_dir=FIX)
@@ -153,7 +154,7 @@ def test_shared_prompts_for_trl(shared_data):
 def test_procedural_tasks_give_full_distinct_sets(name):
     ps = D.procedural_problems(name, 50, seed=3)
     assert len(ps) == 50 and len({p["id"] for p in ps}) == 50
-    assert all(p["answer"] and p["source"] == f"rg:{name}" and p["id"] == D.problem_id(p["problem"]) for p in ps)
+    assert all(p["answer"] and p["source"] == f"rg:{name}" and p["id"] == problem_id(p["problem"]) for p in ps)
 
 def test_arithmetic_answers_are_exact():
     ps = D.procedural_problems("arithmetic", 300, seed=7)
@@ -183,7 +184,7 @@ _balanced = st.recursive(st.text(alphabet="ab1+ -^_x\\", max_size=5).map(lambda 
 @settings(max_examples=200, deadline=None)
 @given(inner=st.lists(_balanced, max_size=4).map("".join), before=st.text(alphabet="xy }{", max_size=6))
 def test_last_boxed_returns_balanced_contents(inner, before):
-    assert D.last_boxed(before + "\\boxed{" + inner + "} done.") == inner.strip()
+    assert last_boxed(before + "\\boxed{" + inner + "} done.") == inner.strip()
 
 def test_to_prompts_columns_and_template():
     ps = D.load_problems("olympiadbench", data_dir=FIX)

@@ -3,10 +3,10 @@ import json, multiprocessing as mp, os, re, signal, subprocess, sys, threading, 
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 from scrpo import verify as V
-from scrpo.verify import VerifierPool, accuracy_reward, check, check_many, format_reward, get_pool, normalize_gold
+from scrpo.core import boxed_contents
+from scrpo.verify import accuracy_reward, check, check_many, format_reward, normalize_gold
+from scrpo.verify_pool import VerifierPool, get_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -187,7 +187,7 @@ def gold_rows(root):
     for f in sorted(root.glob("*.jsonl")):
         for line in f.read_text().splitlines():
             r = json.loads(line)
-            if f.stem == "minerva_math": g, src, w = r["solution"], "minerva", V._boxed_contents(r["solution"])[-1]
+            if f.stem == "minerva_math": g, src, w = r["solution"], "minerva", boxed_contents(r["solution"])[-1]
             elif f.stem == "olympiadbench": g, src, w = r["final_answer"], "olympiadbench", ",".join(r["final_answer"])
             elif f.stem == "gsm8k": g, src, w = r["answer"], "gsm8k", r["answer"].rsplit("####", 1)[1].strip()
             else: g, src, w = r["answer"], None, str(r["answer"])
