@@ -6,40 +6,27 @@ Docs: https://scrpo.github.io/scrpo/pool.html.md"""
 
 # %% ../nbs/03_pool.ipynb #70d3121f
 from __future__ import annotations
-import hashlib, json, math, os, random, re
+import hashlib, json, math, random, re
 from collections import Counter
 from itertools import islice
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
-from .core import atomic_write
+from fastcore.basics import patch
+
+from .core import atomic_write, last_boxed, problem_id
 
 # %% auto #0
-__all__ = ['ORIGINS', 'ADMISSIONS', 'EVICTIONS', 'SAMPLINGS', 'SCHEMA', 'SCHEMA_VERSION', 'problem_id', 'normalize_answer',
-           'response_tail', 'ErrorRecord', 'ScoredGroup', 'as_group', 'AdmitResult', 'ErrorPool', 'admit_many', 'admit',
-           'sample', 'mark_sampled', 'discard', 'update', 'stats', 'to_dataset', 'state_dict', 'load_state_dict',
-           'save', 'load', 'merge_from_ranks', 'admit_distributed', 'update_from_ranks']
+__all__ = ['ORIGINS', 'ADMISSIONS', 'EVICTIONS', 'SAMPLINGS', 'SCHEMA', 'SCHEMA_VERSION', 'POOL_FILE', 'normalize_answer',
+           'response_tail', 'ErrorRecord', 'ScoredGroup', 'as_group', 'AdmitResult', 'ErrorPool']
 
 # %% ../nbs/03_pool.ipynb #189aad37
-def problem_id(problem:str, # the problem text
-              ) -> str:
-    "A stable id for a problem: the first 16 hex digits of the SHA-1 of its stripped text."
-    return hashlib.sha1(problem.strip().encode("utf-8")).hexdigest()[:16]
-
-def _unbox(s:str) -> str:
-    i = s.rfind("\\boxed{")
-    if i < 0: return s
-    depth, j = 0, i + len("\\boxed{")
-    for k in range(j, len(s)):
-        depth += {"{": 1, "}": -1}.get(s[k], 0)
-        if depth < 0: return s[j:k]
-    return s[j:]
-
 def normalize_answer(ans:str, # an extracted answer, e.g. `"\\boxed{ 1/2 }."`
                     ) -> str:
     "Answer text reduced for deduplication: `\\boxed{}` unwrapped, `$`, `\\left`/`\\right` and spaces removed, lowercased."
-    s = _unbox(str(ans).strip())
+    s = str(ans).strip()
+    if (boxed := last_boxed(s)) is not None: s = boxed
     s = re.sub(r"\\left|\\right|\\!|\\,|\\;|\$", "", s).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     return re.sub(r"\s+", "", s).rstrip(".").lower()
 
@@ -210,11 +197,12 @@ class ErrorPool:
         return [_copy(r) for r in self._records.values()]
 
 # %% ../nbs/03_pool.ipynb #bfef0514
-def _priority(self:ErrorPool, r:ErrorRecord) -> float:
+@patch
+def priority(self:ErrorPool, r:ErrorRecord) -> float:
+    "The sampling weight of `r`: recency times failure rate over `1 + times_corrected` (see above)."
     recency = 0.5 ** (max(0, self.step - r.last_seen) / self.config["recency_half_life"])
     failure = ((1 - r.group_accuracy) + r.times_sampled - r.times_corrected) / (1 + r.times_sampled)
     return max(recency * failure / (1 + r.times_corrected), 1e-12)
-ErrorPool.priority = _priority
 
 def _copy_json(o):
     if isinstance(o, dict): return {k: _copy_json(v) for k, v in o.items()}
@@ -225,20 +213,21 @@ def _copy(r:ErrorRecord) -> ErrorRecord:
     "A copy of `r` that shares nothing mutable with it (fields are plain JSON values, so no `deepcopy` needed)."
     return replace(r, answer=_copy_json(r.answer), meta=_copy_json(r.meta))
 
+@patch
 def _insert(self:ErrorPool, r:ErrorRecord) -> None:
     "Add a new record under a fresh id (no eviction: see `_evict`)."
     self._serial += 1
     r.record_id = f"r{self._serial:06d}-{hashlib.sha1(repr(r.key).encode('utf-8')).hexdigest()[:8]}"
     self._records[r.record_id] = r; self._by_key[r.key] = r.record_id; self._at_step[r.problem_id, r.step] += 1
     self.counters["admitted"] += 1
-ErrorPool._insert = _insert
 
+@patch
 def _remove(self:ErrorPool, rid:str) -> None:
     r = self._records.pop(rid); del self._by_key[r.key]
     self._at_step[r.problem_id, r.step] -= 1
     if not self._at_step[r.problem_id, r.step]: del self._at_step[r.problem_id, r.step]
-ErrorPool._remove = _remove
 
+@patch
 def _evict(self:ErrorPool, new:set[str]) -> None:
     "Evict until the pool fits, choosing among older records first; the `new` ones (this call's) go last, oldest first."
     need = len(self._records) - self.config["capacity"]
@@ -251,14 +240,14 @@ def _evict(self:ErrorPool, new:set[str]) -> None:
     victims = [r.record_id for _, r in old[:need]]
     if len(victims) < need: victims += [rid for rid in self._records if rid in new][:need - len(victims)]
     for rid in victims: self._remove(rid); self.counters["evicted"] += 1
-ErrorPool._evict = _evict
 
+@patch
 def _merge(self:ErrorPool, rid:str, count:int, step:int) -> None:
     r = self._records[rid]; r.count += count; r.last_seen = max(r.last_seen, step)
     self.counters["merged"] += 1
-ErrorPool._merge = _merge
 
 # %% ../nbs/03_pool.ipynb #2a60aa26
+@patch
 def _admit_checked(self:ErrorPool, g:ScoredGroup, admission:str) -> AdmitResult:
     G = len(g.responses); acc = sum(g.correct) / G
     res = AdmitResult(g.problem_id, acc)
@@ -282,8 +271,8 @@ def _admit_checked(self:ErrorPool, g:ScoredGroup, admission:str) -> AdmitResult:
         res.rejected.append((i, reason)); self.rejected[reason] += 1
     self._evict({r.record_id for r in res.admitted})
     return res
-ErrorPool._admit_checked = _admit_checked
 
+@patch
 def admit_many(self:ErrorPool,
                groups:Iterable[ScoredGroup|dict], # scored groups, applied in order
                admission:str|None=None, # override the pool's admission filter for this call
@@ -292,15 +281,14 @@ def admit_many(self:ErrorPool,
     if admission is not None: _choice("admission", admission, ADMISSIONS)
     checked = [as_group(g) for g in groups]
     return [self._admit_checked(g, admission or self.config["admission"]) for g in checked]
-ErrorPool.admit_many = admit_many
 
+@patch
 def admit(self:ErrorPool,
           group:ScoredGroup|dict, # one problem's scored responses
           admission:str|None=None, # override the pool's admission filter for this call
          ) -> AdmitResult:
     "Admit the wrong responses of one group as the admission filter says; see `AdmitResult` for what happened to each."
     return self.admit_many([group], admission)[0]
-ErrorPool.admit = admit
 
 # %% ../nbs/03_pool.ipynb #229a7315
 def _check_update(records, corrected):
@@ -311,6 +299,7 @@ def _check_update(records, corrected):
         if _flag(c) is None: raise ValueError(f"corrected[{i}] is {c!r}; pass True or False.")
         if not isinstance(r, (ErrorRecord, str)): raise ValueError(f"records[{i}] is a {type(r).__name__}; pass an ErrorRecord or its record_id.")
 
+@patch
 def sample(self:ErrorPool,
            k:int, # how many records to draw
            step:int|None=None, # the current training step (defaults to the latest step seen)
@@ -331,8 +320,8 @@ def sample(self:ErrorPool,
     out = [_copy(r) for r in picked]
     if mark: self.mark_sampled(out)
     return out
-ErrorPool.sample = sample
 
+@patch
 def mark_sampled(self:ErrorPool,
                  records:list[ErrorRecord|str], # records drawn with `sample(..., mark=False)` that are attempted now
                 ) -> None:
@@ -343,8 +332,8 @@ def mark_sampled(self:ErrorPool,
         rec.times_sampled += 1; rec.last_sampled = self.step
         if isinstance(r, ErrorRecord): r.times_sampled, r.last_sampled = rec.times_sampled, rec.last_sampled
         self.counters["sampled"] += 1
-ErrorPool.mark_sampled = mark_sampled
 
+@patch
 def discard(self:ErrorPool,
             records:list[ErrorRecord|str], # records (or ids) to drop without an attempt
             reason:str, # counted as `counters["discarded_<reason>"]`
@@ -356,8 +345,8 @@ def discard(self:ErrorPool,
         if rid in self._records: self._remove(rid); n += 1
     k = f"discarded_{reason}"; self.counters[k] = self.counters.get(k, 0) + n
     return n
-ErrorPool.discard = discard
 
+@patch
 def update(self:ErrorPool,
            records:list[ErrorRecord|str], # sampled records (or their ids)
            corrected:list[bool], # whether each correction attempt succeeded
@@ -373,9 +362,9 @@ def update(self:ErrorPool,
                (cfg["max_attempts"] is not None and rec.times_sampled >= cfg["max_attempts"])
         if done: self._remove(rec.record_id); self.counters["retired"] += 1; retired.append(rec.record_id)
     return retired
-ErrorPool.update = update
 
 # %% ../nbs/03_pool.ipynb #09c6ec23
+@patch
 def stats(self:ErrorPool,
           top:int=5, # how many problems to list under `top_problems`
          ) -> dict:
@@ -390,8 +379,8 @@ def stats(self:ErrorPool,
             "age": {"min": min(ages), "mean": sum(ages) / len(ages), "max": max(ages)} if ages else {"min": None, "mean": None, "max": None},
             "origin": dict(Counter(r.origin for r in recs)),
             "top_problems": [{"problem_id": p, "errors": n} for p, n in sorted(per_problem.items(), key=lambda t: (-t[1], t[0]))[:top]]}
-ErrorPool.stats = stats
 
+@patch
 def to_dataset(self:ErrorPool):
     "The live records as a `datasets.Dataset` (gold answers and `meta` as JSON text, `key` as its answer part)."
     from datasets import Dataset
@@ -401,9 +390,11 @@ def to_dataset(self:ErrorPool):
         d.update(answer=json.dumps(r.answer, ensure_ascii=False), meta=json.dumps(r.meta, ensure_ascii=False), key=r.key[1])
         rows.append(d)
     return Dataset.from_list(rows) if rows else Dataset.from_dict({f.name: [] for f in fields(ErrorRecord)})
-ErrorPool.to_dataset = to_dataset
 
 # %% ../nbs/03_pool.ipynb #62da4651
+POOL_FILE = "scrpo_pool.jsonl"  # the pool's file in a checkpoint folder
+
+@patch
 def state_dict(self:ErrorPool) -> dict:
     "Everything the pool is, as plain JSON values: config, step, counters, generator state and records in order."
     v, internal, gauss = self._rng.getstate()
@@ -411,8 +402,8 @@ def state_dict(self:ErrorPool) -> dict:
             "serial": self._serial, "counters": dict(self.counters), "rejected": dict(self.rejected),
             "rng_state": [v, list(internal), gauss],
             "records": [{**asdict(r), "key": list(r.key)} for r in self._records.values()]}
-ErrorPool.state_dict = state_dict
 
+@patch
 def load_state_dict(self:ErrorPool, sd:dict) -> ErrorPool:
     "Replace this pool's config and contents with `sd` (from `state_dict`); returns the pool."
     if sd.get("schema") != SCHEMA or sd.get("version") != SCHEMA_VERSION:
@@ -426,8 +417,8 @@ def load_state_dict(self:ErrorPool, sd:dict) -> ErrorPool:
         fresh._at_step[r.problem_id, r.step] += 1
     self.__dict__.update(fresh.__dict__)
     return self
-ErrorPool.load_state_dict = load_state_dict
 
+@patch
 def save(self:ErrorPool,
          path:str|Path, # destination `.jsonl` file
         ) -> Path:
@@ -435,80 +426,12 @@ def save(self:ErrorPool,
     sd = self.state_dict(); recs = sd.pop("records")
     lines = [json.dumps(sd, ensure_ascii=False)] + [json.dumps(r, ensure_ascii=False) for r in recs]
     return atomic_write(path, "\n".join(lines) + "\n")
-ErrorPool.save = save
 
-@classmethod
-def load(cls, path:str|Path, # a file written by `save`
+@patch(cls_method=True)
+def load(cls:ErrorPool, path:str|Path, # a file written by `save`
         ) -> ErrorPool:
     "Read a pool written by `save`; it continues exactly where the saved one stopped."
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     if not lines: raise ValueError(f"{path} is empty; pass a file written by ErrorPool.save.")
     sd = json.loads(lines[0]); sd["records"] = [json.loads(l) for l in lines[1:] if l.strip()]
     return cls().load_state_dict(sd)
-ErrorPool.load = load
-
-# %% ../nbs/03_pool.ipynb #b8e2c565
-def _default_gather(items:list) -> list:
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1: return list(items)
-    from accelerate.utils import gather_object
-    return gather_object(items)
-
-def _payload(x) -> dict:
-    if isinstance(x, ErrorRecord): return {"kind": "record", "data": asdict(x)}
-    g = as_group(x)
-    return {"kind": "group", "data": asdict(g)}
-
-def _add_record(self:ErrorPool, r:ErrorRecord) -> AdmitResult:
-    self.step = max(self.step, r.step, r.last_seen)
-    res = AdmitResult(r.problem_id, r.group_accuracy)
-    if r.key in self._by_key:
-        rid = self._by_key[r.key]; self._merge(rid, r.count, r.last_seen); res.merged.append(rid)
-        res.rejected.append((0, "duplicate")); self.rejected["duplicate"] += 1
-    else:
-        r = _copy(r); self._insert(r); res.admitted.append(_copy(r)); self._evict({r.record_id})
-    return res
-ErrorPool._add_record = _add_record
-
-def merge_from_ranks(self:ErrorPool,
-                     items:list[ScoredGroup|dict|ErrorRecord], # what this rank scored this step (not yet admitted)
-                     gather_fn:Callable[[list], list]|None=None, # list -> concatenation over ranks (default: accelerate's `gather_object`)
-                     admission:str|None=None, # override the admission filter for groups
-                    ) -> list[AdmitResult]:
-    "Gather every rank's new items and admit them in rank order, so all ranks hold identical pools; one result per gathered item."
-    try:
-        if admission is not None: _choice("admission", admission, ADMISSIONS)
-        mine = [_payload(x) for x in items]
-    except ValueError as e: mine = [{"kind": "error", "data": str(e)}]
-    gathered = (gather_fn or _default_gather)(mine)
-    if errs := [p["data"] for p in gathered if p["kind"] == "error"]: raise ValueError(f"A rank refused its input: {errs[0]}")
-    out = []
-    for p in gathered:
-        if p["kind"] == "group": out.append(self._admit_checked(as_group(p["data"]), admission or self.config["admission"]))
-        else: out.append(self._add_record(ErrorRecord.from_dict(p["data"])))
-    return out
-ErrorPool.merge_from_ranks = merge_from_ranks
-
-def admit_distributed(self:ErrorPool,
-                      groups:list[ScoredGroup|dict], # this rank's scored groups
-                      gather_fn:Callable[[list], list]|None=None, # list -> concatenation over ranks
-                      admission:str|None=None, # override the admission filter
-                     ) -> list[AdmitResult]:
-    "`admit_many` over the groups of all ranks, in rank order: every rank ends with the same pool."
-    if any(isinstance(g, ErrorRecord) for g in groups): raise ValueError("admit_distributed got an ErrorRecord; pass scored groups, or use merge_from_ranks for records.")
-    return self.merge_from_ranks(groups, gather_fn, admission)
-ErrorPool.admit_distributed = admit_distributed
-
-def update_from_ranks(self:ErrorPool,
-                      records:list[ErrorRecord|str], # the records this rank attempted
-                      corrected:list[bool], # this rank's outcomes
-                      gather_fn:Callable[[list], list]|None=None, # list -> concatenation over ranks
-                     ) -> list[str]:
-    "`update` with the outcomes of all ranks, applied in rank order; returns the retired ids."
-    try:
-        _check_update(records, corrected)
-        mine = [{"kind": "outcome", "data": [r if isinstance(r, str) else r.record_id, _flag(c)]} for r, c in zip(records, corrected)]
-    except ValueError as e: mine = [{"kind": "error", "data": str(e)}]
-    gathered = (gather_fn or _default_gather)(mine)
-    if errs := [p["data"] for p in gathered if p["kind"] == "error"]: raise ValueError(f"A rank refused its input: {errs[0]}")
-    return self.update([p["data"][0] for p in gathered], [p["data"][1] for p in gathered])
-ErrorPool.update_from_ranks = update_from_ranks
