@@ -16,9 +16,9 @@ from typing import Any, Callable
 from .core import git_commit, package_versions, to_jsonable, write_json
 
 # %% auto #0
-__all__ = ['BACKENDS', 'pass_at_k', 'majority_correct', 'benchmark_metrics', 'correction_metrics', 'SampleLog', 'Generation',
-           'hf_generate', 'vllm_generate', 'render_prompt', 'problem_messages', 'run_items', 'load_benchmarks',
-           'evaluate', 'self_correction_eval', 'results_table', 'markdown_table']
+__all__ = ['GENERATION_BACKENDS', 'pass_at_k', 'majority_correct', 'benchmark_metrics', 'correction_metrics', 'SampleLog',
+           'Generation', 'hf_generate', 'vllm_generate', 'render_prompt', 'problem_messages', 'run_items',
+           'load_benchmarks', 'evaluate', 'self_correction_eval', 'results_table', 'markdown_table']
 
 # %% ../nbs/07_eval.ipynb #da7f73d3
 def pass_at_k(n:int, # samples drawn for the problem
@@ -170,7 +170,7 @@ def vllm_generate(llm, # a `vllm.LLM`
     return [Generation(o.outputs[0].text, len(o.outputs[0].token_ids), o.outputs[0].finish_reason == "length")
             for o in outs]
 
-BACKENDS: dict[str, Callable] = {"hf": hf_generate, "vllm": vllm_generate}
+GENERATION_BACKENDS: dict[str, Callable] = {"hf": hf_generate, "vllm": vllm_generate}
 
 # %% ../nbs/07_eval.ipynb #d5c826c4
 def render_prompt(tokenizer, # tokenizer whose chat template renders the messages
@@ -234,7 +234,7 @@ def run_items(items:list[dict], # each: `key`, `messages` (or `error`), `gold`, 
              ) -> list[dict]:
     "Generate, verify and log every item not yet in `log`; a failure becomes a wrong record, never an exception."
     from tqdm.auto import tqdm
-    gen = BACKENDS[backend] if isinstance(backend, str) else backend
+    gen = GENERATION_BACKENDS[backend] if isinstance(backend, str) else backend
     todo = sum(it["key"] not in log for it in items)
     bar = tqdm(total=todo, desc=stage, unit="sample", disable=not progress or not todo)
     fit = [None]  # the batch size that fits in memory, once a batch has run out

@@ -16,7 +16,7 @@ from .core import write_json
 
 # %% auto #0
 __all__ = ['CHATML_TEMPLATE', 'TINY_ARCHS', 'SPECIAL_TOKENS', 'EMBEDDED_MODELS', 'HUB_ALIASES', 'KNOWN_MODELS', 'DEFAULT_MODEL',
-           'BACKENDS', 'cache_root', 'prepare_tokenizer', 'tiny_model', 'resolve_model', 'gguf_path',
+           'MODEL_BACKENDS', 'cache_root', 'prepare_tokenizer', 'tiny_model', 'resolve_model', 'gguf_path',
            'embedded_model_path', 'pick_backend', 'is_adapter', 'load_model', 'merge_adapter', 'model_identity']
 
 # %% ../nbs/05_models.ipynb #f401af64
@@ -253,7 +253,7 @@ def embedded_model_path(name:str=DEFAULT_MODEL, # a key of `EMBEDDED_MODELS`
     return _build_once(cache_root() / name, stamp, build)
 
 # %% ../nbs/05_models.ipynb #cf06a854
-BACKENDS = ("auto", "transformers", "unsloth")
+MODEL_BACKENDS = ("auto", "transformers", "unsloth")
 
 def _torch_dtype(dtype):
     "Map `None`/str/torch dtype to what `from_pretrained` takes: `None` -> bfloat16 on a capable GPU, else float32."
@@ -268,7 +268,7 @@ def _torch_dtype(dtype):
 def pick_backend(backend:str="auto", # "auto", "transformers" or "unsloth"
                 ) -> str:
     "The backend `load_model` uses: `auto` means unsloth when it is installed and a CUDA GPU is present."
-    if backend not in BACKENDS: raise ValueError(f"backend {backend!r} is unknown; use one of {BACKENDS}.")
+    if backend not in MODEL_BACKENDS: raise ValueError(f"backend {backend!r} is unknown; use one of {MODEL_BACKENDS}.")
     if backend != "auto": return backend
     import torch
     return "unsloth" if importlib.util.find_spec("unsloth") is not None and torch.cuda.is_available() else "transformers"

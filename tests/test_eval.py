@@ -47,16 +47,16 @@ def test_resume_after_interruption_equals_uninterrupted(tiny, tmp_path, monkeypa
     model, tok = tiny
     full = evaluate(model, tok, {"toy": ROWS}, out=tmp_path / "full", **SETTINGS)
     calls = {"n": 0}
-    real = ev.BACKENDS["hf"]
+    real = ev.GENERATION_BACKENDS["hf"]
     def dies_on_third_batch(*a, **kw):
         calls["n"] += 1
         if calls["n"] == 3: raise Interrupt()
         return real(*a, **kw)
-    monkeypatch.setitem(ev.BACKENDS, "hf", dies_on_third_batch)
+    monkeypatch.setitem(ev.GENERATION_BACKENDS, "hf", dies_on_third_batch)
     with pytest.raises(Interrupt): evaluate(model, tok, {"toy": ROWS}, out=tmp_path / "cut", **SETTINGS)
     assert len((tmp_path / "cut" / "samples.jsonl").read_text().splitlines()) == 8   # two batches of 4 made it
     resumed_calls = []
-    monkeypatch.setitem(ev.BACKENDS, "hf", lambda *a, **kw: resumed_calls.append(1) or real(*a, **kw))
+    monkeypatch.setitem(ev.GENERATION_BACKENDS, "hf", lambda *a, **kw: resumed_calls.append(1) or real(*a, **kw))
     resumed = evaluate(model, tok, {"toy": ROWS}, out=tmp_path / "cut", **SETTINGS)
     assert len(resumed_calls) == 1   # only the missing batch (10 samples / 4 per batch = 3 batches) is generated
     keep = ("key", "prompt", "response", "pred", "correct", "n_tokens", "truncated")
@@ -71,11 +71,11 @@ def test_failing_items_do_not_abort(tiny, monkeypatch):
     model, tok = tiny
     rows = ROWS[:3] + [{"id": "bad", "problem": None, "answer": "1", "source": "fixture"},
                        {"id": "boom", "problem": "BOOM", "answer": "1", "source": "fixture"}]
-    real = ev.BACKENDS["hf"]
+    real = ev.GENERATION_BACKENDS["hf"]
     def fragile(model, tokenizer, prompts, **kw):
         if any("BOOM" in p for p in prompts): raise RuntimeError("CUDA out of memory (simulated)")
         return real(model, tokenizer, prompts, **kw)
-    monkeypatch.setitem(ev.BACKENDS, "hf", fragile)
+    monkeypatch.setitem(ev.GENERATION_BACKENDS, "hf", fragile)
     res = evaluate(model, tok, {"toy": rows}, **SETTINGS)
     by_id = {}
     for s in res["samples"]["toy"]: by_id.setdefault(s["id"], []).append(s)
@@ -88,12 +88,12 @@ def test_failing_items_do_not_abort(tiny, monkeypatch):
 def test_out_of_memory_halves_the_batch_for_the_rest_of_the_run(tiny, monkeypatch):
     import torch
     model, tok = tiny
-    real, sizes = ev.BACKENDS["hf"], []
+    real, sizes = ev.GENERATION_BACKENDS["hf"], []
     def small_memory(model, tokenizer, prompts, **kw):
         sizes.append(len(prompts))
         if len(prompts) > 2: raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (simulated)")
         return real(model, tokenizer, prompts, **kw)
-    monkeypatch.setitem(ev.BACKENDS, "hf", small_memory)
+    monkeypatch.setitem(ev.GENERATION_BACKENDS, "hf", small_memory)
     rows = [{"id": f"r{i}", "problem": f"What is {i} + 1?", "answer": str(i + 1), "source": "fixture"} for i in range(10)]
     res = evaluate(model, tok, {"toy": rows}, k=1, max_new_tokens=6, batch_size=4, seed=0, progress=False)
     assert sizes == [4, 2, 2, 2, 2, 2]  # only the first batch of 4 fails; later ones are generated at the size that fit
