@@ -2,7 +2,10 @@
 
 Modules:
 
+- `scrpo.cli`: The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`.
 - `scrpo.models`: `load_model`: one call that gives a causal LM and its chat tokenizer, from a known name, a local folder or a Hub id, through transformers (CPU or GPU) or Unsloth (GPU); an embedded SmolLM2 that works offline; tiny random models for tests.
-- `scrpo.prompts`: Reflection templates: a problem and the model's earlier wrong answer become the chat messages of a self-correction prompt; the correction's Analysis section is found again for the loss."""
+- `scrpo.prompts`: Reflection templates: a problem and the model's earlier wrong answer become the chat messages of a self-correction prompt; the correction's Analysis section is found again for the loss.
+- `scrpo.run`: One run from a config: load the data and the model, evaluate before, train, evaluate after, and write the run folder.
+- `scrpo.sweep`: Sweeps of run configs x seeds, resumable cell by cell; `scrpo.results` turns their result files into tables and figures."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,10 @@
-"""The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`, and the run folder they write.
+"""The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`.
+
+The command line is argument parsing only; each subcommand calls the module that does the work.
+`scrpo train` and `scrpo demo` read a config (`scrpo.config`: overrides applied, checked before any model loads)
+and run it with `scrpo.run.train`; `scrpo eval` evaluates a model with `scrpo.eval.evaluate` through the run
+layer's `eval_model` and `eval_kwargs`; `scrpo pool` prints a run's error pool; `scrpo sweep` runs
+`scrpo.sweep.run_sweep`. Nothing in the package imports this module.
 
 Docs: https://scrpo.github.io/scrpo/cli.html.md"""
 
@@ -6,235 +12,23 @@ Docs: https://scrpo.github.io/scrpo/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #2f6efd41
 from __future__ import annotations
-import argparse, hashlib, inspect, json, math, os, shutil, sys, tempfile, time
+import argparse, os, sys
 from pathlib import Path
 
 import yaml
 
 import scrpo
-from .core import RunDir, write_json
+from .config import DEMO_CONFIG, ConfigError, EvalSection, apply_overrides, build_config, read_config
+from .core import RunDir
 from .data import DEFAULT_SYSTEM_PROMPT
-from .config import *  # ConfigError, RunConfig, load_config, DEMO_CONFIG, ... (the `config` page)
+from .run import eval_kwargs, eval_model, find_pool, train
 
 # %% auto #0
-__all__ = ['PLOTS', 'metrics_logger', 'plot_run', 'load_set', 'heldout_sets', 'apply_template', 'evaluate_sets',
-           'evaluate_before', 'train', 'summary_text', 'find_pool', 'pool_report', 'parser', 'main']
+__all__ = ['summary_text', 'pool_report', 'parser', 'main']
 
-# %% ../nbs/08_cli.ipynb #423b1156
-def metrics_logger(run:RunDir):
-    "A `transformers.TrainerCallback` that appends each log of the main process to `run`'s `metrics.jsonl`."
-    from transformers import TrainerCallback
-    class MetricsLogger(TrainerCallback):
-        def on_log(self, args, state, control, logs=None, **kw):
-            if state.is_world_process_zero and logs: run.log_metrics(logs, step=state.global_step)
-    return MetricsLogger()
-
-PLOTS = {  # file -> (title, y label, [(metric, legend)])
-    "reward.png": ("Reward per training step", "mean reward", [("reward", "total (weighted)"), ("rewards/accuracy_reward/mean", "accuracy"),
-                                                              ("rewards/format_reward/mean", "format"), ("correction/reward", "corrections: total")]),
-    "accuracy.png": ("Accuracy per training step", "fraction right", [("trial/accuracy", "trial samples"), ("correction/accuracy", "correction samples")]),
-    "pool_size.png": ("Error pool size", "records", [("pool/size", "pool size")]),
-    "correction_success.png": ("Self-correction success rate", "fraction of corrections", [("correction/success", "right and well-formed"),
-                                                                                          ("correction/format_rate", "Analysis section found")]),
-}
-
-def plot_run(run:RunDir|str|Path, # a run folder with metrics.jsonl
-             heldout:dict|None=None, # label -> (accuracy before, accuracy after), drawn on the accuracy plot
-            ) -> list[Path]:
-    "Write the run's PNG plots into `plots/`: reward, accuracy, pool size and correction success over steps."
-    from matplotlib.figure import Figure
-    run = run if isinstance(run, RunDir) else RunDir(run)
-    rows = [r for r in run.read_metrics() if "step" in r]
-    last = max((r["step"] for r in rows), default=1)
-    out = []
-    for fname, (title, ylabel, series) in PLOTS.items():
-        fig = Figure(figsize=(6, 3.6), dpi=100); ax = fig.add_subplot()
-        drawn = 0
-        for key, label in series:
-            pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
-            if pts: ax.plot(*zip(*pts), marker="o", ms=3, label=label); drawn += 1
-        if fname == "accuracy.png" and heldout:
-            for label, (b, a) in heldout.items():
-                pts = [(s, v) for s, v in ((0, b), (last, a)) if v is not None]
-                if pts: ax.plot(*zip(*pts), "s--", label=f"held-out {label} (before/after)"); drawn += 1
-        if not drawn: ax.text(0.5, 0.5, "nothing logged for this plot in this run", ha="center", va="center", transform=ax.transAxes)
-        else: ax.legend(fontsize=8)
-        ax.set(title=title, xlabel="optimizer step", ylabel=ylabel); ax.grid(alpha=0.3)
-        fig.tight_layout()
-        p = run.sub("plots") / fname; fig.savefig(p); out.append(p)
-    return out
-
-# %% ../nbs/08_cli.ipynb #e4010a3d
-def _run_folder(r:RunSection, state) -> RunDir:
-    "One run folder for every process: the main one names it, the others are told."
-    from accelerate.utils import broadcast_object_list
-    path = [None]
-    if state.is_main_process: path[0] = str((RunDir(r.dir) if r.dir else RunDir.new(r.root, r.name)).path)
-    if state.num_processes > 1: broadcast_object_list(path)
-    return RunDir(path[0])
-
-def load_set(spec:DataSpec, # one `data` entry of a run config
-             data_dir:str|None, # folder of the local benchmark files (`data.data_dir` or $SCRPO_DATA_DIR)
-            ) -> list[dict]:
-    "The problems one `data` entry names, as `scrpo.data.load_problems` returns them."
-    from scrpo.data import load_problems
-    return load_problems(spec.name, data_dir=data_dir, split=spec.split, limit=spec.size, seed=spec.seed, **spec.knobs)
-
-def heldout_sets(cfg:RunConfig) -> dict[str, list[dict]]:
-    "The held-out sets of a run config, label -> problems (not yet templated)."
-    data_dir = cfg.data.data_dir or os.environ.get("SCRPO_DATA_DIR")
-    return {label: load_set(s, data_dir) for label, s in cfg.data.eval.items()}
-
-def apply_template(rows:list[dict], template:str) -> list[dict]:
-    "`rows` with each problem put into `template` (`data.template`, which holds `{problem}`)."
-    return [{**r, "problem": template.replace("{problem}", r["problem"])} for r in rows]
-
-def _pass1(res:dict|None) -> dict:
-    return {} if res is None else {b: m["pass@1"] for b, m in res["metrics"].items()}
-
-def evaluate_sets(cfg:RunConfig, model, tok, sets:dict, out:Path) -> dict:
-    "Evaluate `model` (or, with eval.backend=vllm, a model folder) on `sets` (untemplated rows) into `out`."
-    from scrpo.eval import evaluate
-    e, backend = cfg.eval, cfg.eval.backend
-    if backend == "vllm":  # a fresh engine on the saved weights; freed afterwards
-        from vllm import LLM
-        model = LLM(model=str(model), seed=e.seed, gpu_memory_utilization=e.gpu_memory_utilization)
-    try:
-        return evaluate(model, tok, {n: apply_template(rows, cfg.data.template) for n, rows in sets.items()}, k=e.k,
-                        temperature=e.temperature, top_p=e.top_p, max_new_tokens=e.max_new_tokens, backend=backend,
-                        system_prompt=cfg.data.system_prompt, out=out, batch_size=e.batch_size, seed=e.seed,
-                        extract=e.extract, progress=False)
-    finally:
-        if backend == "vllm":
-            import gc, torch
-            del model; gc.collect(); torch.cuda.empty_cache()
-
-def _eval_key(cfg:RunConfig) -> str:
-    "What decides the untrained model's held-out evaluation: the model, the held-out sets, the prompt, the eval settings."
-    d = cfg.to_dict()
-    keep = {"model": d["model"], "eval": d["eval"], "data": {k: d["data"].get(k) for k in ("eval", "template", "system_prompt", "data_dir")}}
-    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-def evaluate_before(cfg:RunConfig, model, tok, sets:dict, out:Path) -> tuple[dict, bool]:
-    "`evaluate_sets` for the untrained model, reused from `run.eval_cache` when a run with the same settings and weights made it: `(result, reused)`."
-    cache = Path(cfg.run.eval_cache) / _eval_key(cfg) if cfg.run.eval_cache else None
-    if cache is not None and (cache / "results.json").is_file():
-        out.mkdir(parents=True, exist_ok=True)
-        for f in ("config.json", "samples.jsonl"): shutil.copyfile(cache / f, out / f)
-        try:  # `evaluate` checks the settings, finds every sample done and only recomputes the metrics
-            res = evaluate_sets(cfg, model, tok, sets, out)
-            if res["model"] == json.loads((cache / "results.json").read_text(encoding="utf-8"))["model"]: return res, True
-        except ValueError: pass  # other settings after all
-        shutil.rmtree(out)  # other weights under the same name, or other settings: evaluate afresh
-    res = evaluate_sets(cfg, model, tok, sets, out)
-    if cache is not None:
-        tmp = cache.with_name(f"{cache.name}.tmp{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True); shutil.copytree(out, tmp)
-        try: tmp.rename(cache)
-        except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another run stored it first
-    return res, False
-
-def _resume_point(cfg:RunConfig, run:RunDir) -> str|None:
-    if cfg.run.resume != "latest": return cfg.run.resume
-    cks = sorted((run.path / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
-    return str(cks[-1]) if cks else None
-
-# %% ../nbs/08_cli.ipynb #6c7e1a7b
-def train(cfg:RunConfig, # a checked config from `load_config`
-          echo=print, # where progress lines go (None: nowhere)
-         ) -> dict:
-    "Evaluate, train with ScRPO, evaluate again; write everything into one run folder and return the summary."
-    t0, c0 = time.time(), time.process_time()
-    echo = echo or (lambda *a, **k: None)
-    if cfg.model.backend == "unsloth": import unsloth  # noqa: F401 -- patches trl before the trainer class is chosen
-    import torch
-    from accelerate import PartialState
-    from scrpo.data import to_prompts
-    from scrpo.models import load_model, resolve_model
-    from scrpo.trainer import scrpo_trainer_class
-    if cfg.run.torch_threads: torch.set_num_threads(cfg.run.torch_threads)
-    state = PartialState()
-    main = state.is_main_process
-    say = echo if main else (lambda *a, **k: None)
-    run = _run_folder(cfg.run, state)
-    if main:
-        run.save_config(cfg.to_dict())
-        (run.path / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False), encoding="utf-8")
-    say(f"run folder: {run.path}")
-    data_dir = cfg.data.data_dir or os.environ.get("SCRPO_DATA_DIR")
-    heldout = heldout_sets(cfg)
-    held_ids = {r["id"] for rows in heldout.values() for r in rows}
-    train_rows = load_set(cfg.data.train, data_dir)
-    dropped = sum(r["id"] in held_ids for r in train_rows)
-    train_rows = [r for r in train_rows if r["id"] not in held_ids]  # held-out means held out
-    train_ds = to_prompts(train_rows, cfg.data.system_prompt, cfg.data.template)
-    say(f"data: {len(train_rows)} training problems ({dropped} shared with held-out sets dropped); held-out: "
-        + (", ".join(f"{k} {len(v)}" for k, v in heldout.items()) or "none"))
-    t_load = time.time()
-    before = after = None; reused = False
-    m = cfg.model
-    if cfg.eval.backend == "vllm" and cfg.eval.before and heldout and main:  # before the trainer claims the GPU
-        from transformers import AutoTokenizer
-        src = resolve_model(m.name)
-        before, reused = evaluate_before(cfg, src, AutoTokenizer.from_pretrained(src), heldout, run.sub("eval") / "before")
-    model, tok = load_model(m.name, backend=m.backend, dtype=m.dtype, lora=m.lora, load_in_4bit=m.load_in_4bit,
-                            max_seq_length=m.max_seq_length, **m.kwargs)
-    say(f"model: {m.name} loaded in {time.time() - t_load:.0f}s")
-    t_eval0 = time.time()
-    if cfg.eval.backend == "hf" and cfg.eval.before and heldout and main:
-        model.eval(); before, reused = evaluate_before(cfg, model, tok, heldout, run.sub("eval") / "before")
-    if before: say(f"held-out before: " + ", ".join(f"{k} {v:.1%}" for k, v in _pass1(before).items()) + f" ({time.time() - t_eval0:.0f}s" + (", reused from run.eval_cache" if reused else "") + ")")
-    state.wait_for_everyone()
-    funcs, _ = make_rewards(cfg.rewards)
-    args = cfg.train_args(run.path / "checkpoints")
-    cls = scrpo_trainer_class()
-    trainer = cls(model, funcs, args=args, train_dataset=train_ds, processing_class=tok, callbacks=[metrics_logger(run)])
-    t_train = time.time()
-    trainer.train(resume_from_checkpoint=_resume_point(cfg, run))
-    t_train = time.time() - t_train
-    st = dict(trainer._scrpo_state)
-    if cfg.run.save_rank_pools: trainer.pool.save(run.path / f"pool.rank{state.process_index}.jsonl")
-    if main:
-        trainer.pool.save(run.path / "pool.jsonl"); write_json(run.path / "scrpo_state.json", st)
-    saved = run.path / "model" if cfg.run.save_model or cfg.eval.backend == "vllm" else None
-    if saved and m.lora is not None:  # the trainer saves the adapter alone: model/ gets it merged into the base weights
-        trainer.save_model(str(run.sub("adapter")))
-        if main:
-            from scrpo.models import merge_adapter
-            tok.save_pretrained(str(run.sub("adapter")))
-            merge_adapter(run.path / "adapter", out=saved, base=resolve_model(m.name), dtype=m.dtype)
-    elif saved:
-        trainer.save_model(str(saved))
-        if main: tok.save_pretrained(str(saved))
-    state.wait_for_everyone()
-    t_eval1 = time.time()
-    if cfg.eval.after and heldout and main:
-        trained = trainer.accelerator.unwrap_model(trainer.model); trained.eval()
-        if cfg.eval.backend == "vllm": after = evaluate_sets(cfg, saved, tok, heldout, run.sub("eval") / "after")
-        elif saved and m.lora is not None:  # what was saved (the merged weights), on the device the model trained on
-            dev = next(trained.parameters()).device
-            merged, mtok = load_model(saved, backend="transformers", dtype=m.dtype, device_map=None if dev.type == "cpu" else str(dev))
-            merged.eval(); after = evaluate_sets(cfg, merged, mtok, heldout, run.sub("eval") / "after")
-            del merged
-        else: after = evaluate_sets(cfg, trained, tok, heldout, run.sub("eval") / "after")
-        say(f"held-out after: " + ", ".join(f"{k} {v:.1%}" for k, v in _pass1(after).items()) + f" ({time.time() - t_eval1:.0f}s)")
-    summary = {}
-    if main:
-        b, a = _pass1(before), _pass1(after)
-        pool = trainer.pool.stats()
-        summary = {"run_dir": str(run.path), "steps": trainer.state.global_step, "correction_enabled": args.correction_enabled,
-                   "heldout_before": b, "heldout_before_reused": reused, "heldout_after": a, "heldout_problems": {k: len(v) for k, v in heldout.items()},
-                   "correction": {**st, "success_rate": st["corrections_right"] / st["corrections_total"] if st["corrections_total"] else None},
-                   "pool": {"size": pool["size"], "admitted_total": pool["admitted_total"]},
-                   "seconds": {"total": round(time.time() - t0, 1), "train": round(t_train, 1),
-                               "cpu": round(time.process_time() - c0, 1)},  # this process's CPU time: the wall time on an idle machine
-                   "processes": state.num_processes}
-        summary["plots"] = [str(p.relative_to(run.path)) for p in plot_run(run, {k: (b.get(k), a.get(k)) for k in heldout})]
-        write_json(run.path / "summary.json", summary)
-    state.wait_for_everyone()
-    return summary
-
-def summary_text(s:dict) -> str:
+# %% ../nbs/08_cli.ipynb #acbfa9d5
+def summary_text(s:dict, # a run's summary, as `scrpo.run.train` returns it
+                ) -> str:
     "The few lines `scrpo train` and `scrpo demo` print at the end."
     mins = lambda x: f"{int(x // 60)}m{int(x % 60):02d}s"
     lines = [f"finished {s['steps']} steps in {mins(s['seconds']['total'])} (training {mins(s['seconds']['train'])}; "
@@ -253,18 +47,7 @@ def summary_text(s:dict) -> str:
     return "\n".join(lines)
 
 # %% ../nbs/08_cli.ipynb #67bbc608
-def find_pool(path:str|Path, # a run folder, a checkpoint folder or a pool .jsonl file
-             ) -> Path:
-    "The pool file `path` stands for: the run's final `pool.jsonl`, else its newest checkpoint's pool."
-    p = Path(path)
-    if p.is_file(): return p
-    for c in (p / "pool.jsonl", p / "scrpo_pool.jsonl"):
-        if c.is_file(): return c
-    cks = sorted(p.glob("checkpoints/checkpoint-*/scrpo_pool.jsonl"), key=lambda f: int(f.parent.name.split("-")[1]))
-    if cks: return cks[-1]
-    raise FileNotFoundError(f"No error pool at {str(p)!r}; pass a run folder (with pool.jsonl or checkpoints/), a checkpoint or a pool file.")
-
-def pool_report(path:str|Path, # see `find_pool`
+def pool_report(path:str|Path, # a run folder, a checkpoint folder or a pool file (see `scrpo.run.find_pool`)
                 top:int=5, # most-failed problems to show
                 width:int=160, # characters of each problem and example answer shown
                ) -> str:
@@ -292,27 +75,18 @@ def pool_report(path:str|Path, # see `find_pool`
 # %% ../nbs/08_cli.ipynb #2d2ad619
 def _eval_cmd(a) -> int:
     from scrpo.eval import evaluate, markdown_table, results_table
-    from scrpo.models import load_model, resolve_model
     benches = [b.strip() for b in a.benchmarks.split(",") if b.strip()]
     if not benches: raise ConfigError(f"--benchmarks {a.benchmarks!r} names no benchmark; pass e.g. math500,gsm8k.")
     if a.backend == "vllm":
         import torch
         if not torch.cuda.is_available(): raise ConfigError("--backend vllm needs a CUDA GPU and none is visible; use --backend hf.")
     out = Path(a.out) if a.out else RunDir.new("runs", "eval-" + Path(str(a.model)).name).path
-    if a.backend == "vllm":
-        from transformers import AutoTokenizer
-        from vllm import LLM
-        from scrpo.models import is_adapter, merge_adapter
-        src = resolve_model(a.model)
-        if is_adapter(src):  # vLLM loads whole models: the adapter merged into its base model, kept in the output folder
-            merged = out / "merged_model"
-            if not (merged / "config.json").exists(): merge_adapter(src, out=merged, dtype=a.dtype)
-            src = str(merged)
-        model, tok = LLM(model=src, seed=a.seed), AutoTokenizer.from_pretrained(src)
-    else: model, tok = load_model(a.model, dtype=a.dtype)
-    res = evaluate(model, tok, benches, k=a.k, temperature=a.temperature, top_p=a.top_p, max_new_tokens=a.max_new_tokens,
-                   backend=a.backend, system_prompt=None if a.system_prompt == "none" else a.system_prompt,
-                   data_dir=a.data_dir, out=out, batch_size=a.batch_size, seed=a.seed, limit=a.limit, extract=a.extract)
+    e = EvalSection(k=a.k, temperature=a.temperature, top_p=a.top_p, max_new_tokens=a.max_new_tokens, backend=a.backend,
+                    batch_size=a.batch_size, extract=a.extract, seed=a.seed)
+    # vllm: an adapter is merged into its base model, kept in the output folder
+    model, tok = eval_model(a.model, a.backend, a.seed, dtype=a.dtype, loader="auto", merged_dir=out / "merged_model")
+    res = evaluate(model, tok, benches, data_dir=a.data_dir, out=out, limit=a.limit,
+                   **eval_kwargs(e, None if a.system_prompt == "none" else a.system_prompt, progress=True))
     for metric in ["pass@1"] + ([f"pass@{a.k}", f"maj@{a.k}"] if a.k > 1 else []):
         print(f"\n{metric} (%)\n" + markdown_table(results_table({str(a.model): res}, metric)))
     print(f"\nresults: {out / 'results.json'} ({res['seconds']:.0f}s)")
@@ -328,21 +102,21 @@ def _train_cmd(a, raw:dict) -> int:
     if s: print("\n" + summary_text(s))
     return 0
 
-def parser() -> argparse.ArgumentParser:
-    "The `scrpo` argument parser."
-    p = argparse.ArgumentParser(prog="scrpo", description="ScRPO: GRPO plus a pool of the model's own mistakes and self-correction steps.")
-    p.add_argument("--version", action="version", version=f"scrpo {scrpo.__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{train,demo,eval,pool,sweep}")
-    over = "section.key=value overrides, e.g. train.learning_rate=1e-5 data.train.size=256 rewards.1.weight=0.5"
-    t = sub.add_parser("train", help="train with a YAML run config", description="Evaluate, train with ScRPO, evaluate again; everything goes into one run folder.")
-    t.add_argument("--config", required=True, help="YAML run config, e.g. configs/demo-cpu.yaml")
-    t.add_argument("overrides", nargs="*", help=over)
-    t.add_argument("--dry-run", action="store_true", help="check the config, print it resolved, and stop")
-    d = sub.add_parser("demo", help="the CPU demo: SmolLM2-135M on chain sums, accuracy before and after",
-                       description="`scrpo train` with the packaged demo config (scrpo.config.DEMO_CONFIG = configs/demo-cpu.yaml).")
-    d.add_argument("overrides", nargs="*", help=over)
-    d.add_argument("--dry-run", action="store_true", help="check the config, print it resolved, and stop")
-    e = sub.add_parser("eval", help="evaluate a model on benchmarks", description="pass@1 over k samples, pass@k and maj@k on named benchmarks.")
+def _sweep_cmd(a) -> int:
+    "Run the sweep `a` describes; 1 when a cell failed, 2 on a bad sweep file."
+    from scrpo.sweep import SweepError, run_sweep
+    try: st = run_sweep(a.sweep, a.results_dir, only=a.only, dry_run=a.dry_run, rerun_stale=not a.keep_stale)
+    except (SweepError, FileNotFoundError) as e:
+        print(f"scrpo sweep: error: {e}", file=sys.stderr); return 2
+    return 1 if any(s["status"].startswith("failed") for s in st) else 0
+
+# %% ../nbs/08_cli.ipynb #9f3c6a21
+def _train_args(p:argparse.ArgumentParser, config:bool):
+    if config: p.add_argument("--config", required=True, help="YAML run config, e.g. configs/demo-cpu.yaml")
+    p.add_argument("overrides", nargs="*", help="section.key=value overrides, e.g. train.learning_rate=1e-5 data.train.size=256 rewards.1.weight=0.5")
+    p.add_argument("--dry-run", action="store_true", help="check the config, print it resolved, and stop")
+
+def _eval_args(e:argparse.ArgumentParser):
     e.add_argument("--model", required=True, help="a known name (smollm2-135m, tiny-llama, ...), a model folder, a LoRA adapter folder (merged into its base model) or a Hub id")
     e.add_argument("--benchmarks", required=True, help="comma-separated: math500,gsm8k,aime24,aime25,amc23,minerva,olympiadbench or rg:<task>")
     e.add_argument("--k", type=int, default=1, help="samples per problem (default 1)")
@@ -355,12 +129,28 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--dtype", default=None, help="torch dtype for the hf backend (default: bfloat16 on a GPU, float32 on a CPU)")
     e.add_argument("--extract", choices=["lenient", "strict"], default="lenient", help="answer extraction (default lenient)")
     e.add_argument("--system-prompt", default=DEFAULT_SYSTEM_PROMPT, help="system message; 'none' for none")
+
+def _sweep_args(p:argparse.ArgumentParser):
+    p.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/main_table.yaml")
+    p.add_argument("--only", nargs="*", default=None, help="arms, seed<k> or arm/seed<k> to run (default: all)")
+    p.add_argument("--results-dir", default=None, help="default: data/results/<sweep name>")
+    p.add_argument("--dry-run", action="store_true", help="list the cells and their status; run nothing")
+    p.add_argument("--keep-stale", action="store_true", help="do not rerun cells whose config changed")
+
+def parser() -> argparse.ArgumentParser:
+    "The `scrpo` argument parser."
+    p = argparse.ArgumentParser(prog="scrpo", description="ScRPO: GRPO plus a pool of the model's own mistakes and self-correction steps.")
+    p.add_argument("--version", action="version", version=f"scrpo {scrpo.__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{train,demo,eval,pool,sweep}")
+    _train_args(sub.add_parser("train", help="train with a YAML run config", description="Evaluate, train with ScRPO, evaluate again; everything goes into one run folder."), config=True)
+    _train_args(sub.add_parser("demo", help="the CPU demo: SmolLM2-135M on chain sums, accuracy before and after",
+                               description="`scrpo train` with the packaged demo config (scrpo.config.DEMO_CONFIG = configs/demo-cpu.yaml)."), config=False)
+    _eval_args(sub.add_parser("eval", help="evaluate a model on benchmarks", description="pass@1 over k samples, pass@k and maj@k on named benchmarks."))
     po = sub.add_parser("pool", help="an error pool's stats and most-failed problems", description="Stats of a run's error pool and its most-failed problems, one wrong answer each.")
     po.add_argument("path", help="a run folder, a checkpoint folder or a pool .jsonl file")
     po.add_argument("--top", type=int, default=5, help="most-failed problems to show (default 5)")
-    from scrpo.experiments import add_sweep_args
-    add_sweep_args(sub.add_parser("sweep", help="run a grid of configs x seeds, resumable (configs/sweeps/*.yaml)",
-                                  description="Run a sweep: each arm x seed is one cell, written to data/results/<sweep>/<arm>/seed<k>.json when it finishes; finished cells are skipped."))
+    _sweep_args(sub.add_parser("sweep", help="run a grid of configs x seeds, resumable (configs/sweeps/*.yaml)",
+                               description="Run a sweep: each arm x seed is one cell, written to data/results/<sweep>/<arm>/seed<k>.json when it finishes; finished cells are skipped."))
     return p
 
 def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
@@ -372,9 +162,7 @@ def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
         if a.command == "demo": return _train_cmd(a, yaml.safe_load(DEMO_CONFIG))
         if a.command == "eval": return _eval_cmd(a)
         if a.command == "pool": print(pool_report(a.path, a.top)); return 0
-        if a.command == "sweep":
-            from scrpo.experiments import sweep_command
-            return sweep_command(a)
+        if a.command == "sweep": return _sweep_cmd(a)
     except (ConfigError, FileNotFoundError) as e:
         print(f"scrpo: error: {e}", file=sys.stderr); return 2
     return 2

@@ -1,4 +1,4 @@
-"The scrpo command: shipped configs, config errors before any model loads, a tiny training run's folder, pool and eval commands, 2 processes."
+"The scrpo command: shipped configs, config errors before any model loads, a tiny training run's folder, pool, eval and sweep commands, 2 processes."
 import json, os, subprocess, sys
 from pathlib import Path
 import pytest, yaml
@@ -7,27 +7,11 @@ from scrpo import cli
 from scrpo.cli import main
 from scrpo.config import ConfigError, DEMO_CONFIG, load_config
 from scrpo.pool import ErrorPool
+from test_run import tiny_config  # the tiny run config of the run layer's tests
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 CPU_ONLY = ["model.backend=transformers", "model.load_in_4bit=false", "train.use_vllm=false", "train.bf16=false", "eval.backend=hf"]
-
-TINY = {"model": {"name": "tiny-llama"},
-        "data": {"train": {"name": "rg:chain_sum", "size": 16, "knobs": {"max_terms": 2}},
-                 "eval": {"heldout": {"name": "rg:chain_sum", "split": "test", "size": 4, "knobs": {"max_terms": 2}}}},
-        "rewards": ["accuracy_reward", {"name": "format_reward", "weight": 0.5}],
-        # a random model is always wrong: admitting all-wrong groups gives the correction step records to work on
-        "train": {"max_steps": 3, "per_device_train_batch_size": 4, "num_generations": 2, "max_completion_length": 8,
-                  "correction_every": 1, "correction_batch_size": 2, "pool_admission": "all_wrong", "beta": 0.0,
-                  "disable_tqdm": True, "seed": 0},
-        "eval": {"max_new_tokens": 8, "batch_size": 4},
-        "run": {"name": "tiny"}}
-
-def tiny_config(tmp_path, **sections) -> Path:
-    raw = {**TINY, **sections}
-    p = tmp_path / "tiny.yaml"
-    p.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    return p
 
 def test_demo_config_file_is_the_packaged_one():
     assert (CONFIGS / "demo-cpu.yaml").read_text(encoding="utf-8") == DEMO_CONFIG
@@ -118,7 +102,7 @@ def test_train_writes_the_run_folder_and_pool_command_reads_it(tmp_path, capsys)
     out = capsys.readouterr().out
     (run,) = (tmp_path / "runs").iterdir()
     assert f"run folder: {run}" in out and "held-out heldout (4 problems, pass@1): before" in out and "self-correction:" in out
-    assert {"config.json", "config.yaml", "metrics.jsonl", "pool.jsonl", "summary.json", "scrpo_state.json"} <= {p.name for p in run.iterdir()}
+    assert {"config.json", "config.yaml", "metrics.jsonl", "scrpo_pool.jsonl", "summary.json", "scrpo_state.json"} <= {p.name for p in run.iterdir()}
     assert sorted(p.name for p in (run / "plots").glob("*.png")) == ["accuracy.png", "correction_success.png", "pool_size.png", "reward.png"]
     assert (run / "eval/before/results.json").exists() and (run / "eval/after/results.json").exists()
     assert (run / "checkpoints/checkpoint-2/scrpo_pool.jsonl").exists()
@@ -126,7 +110,7 @@ def test_train_writes_the_run_folder_and_pool_command_reads_it(tmp_path, capsys)
     steps = [r["step"] for r in rows if "loss" in r]
     assert steps == [1, 2, 3] and any("correction/success" in r for r in rows) and all("pool/size" in r for r in rows if "loss" in r)
     s = json.loads((run / "summary.json").read_text())
-    pool = ErrorPool.load(run / "pool.jsonl")
+    pool = ErrorPool.load(run / "scrpo_pool.jsonl")
     assert s["steps"] == 3 and s["pool"]["size"] == len(pool) > 0 and s["correction"]["correction_steps"] >= 2
     assert yaml.safe_load((run / "config.yaml").read_text())["train"]["max_steps"] == 3
     # the saved config.yaml runs again as it is
@@ -162,75 +146,12 @@ def test_two_processes_keep_one_pool(tmp_path):
     assert len(p0) > 0 and p0.state_dict() == p1.state_dict()
     s = json.loads((run / "summary.json").read_text())
     assert s["processes"] == 2 and s["steps"] == 3 and s["correction"]["correction_steps"] >= 2
-    assert ErrorPool.load(run / "pool.jsonl").state_dict() == p0.state_dict()
+    assert ErrorPool.load(run / "scrpo_pool.jsonl").state_dict() == p0.state_dict()
 
-def test_untrained_evaluation_is_reused_from_the_eval_cache(tmp_path):
-    from scrpo.cli import train
-    raw = {**TINY, "train": {**TINY["train"], "max_steps": 1}, "eval": {**TINY["eval"], "after": False}}
-    over = [f"run.root={tmp_path / 'runs'}", f"run.eval_cache={tmp_path / 'cache'}"]
-    s1 = train(load_config(raw, over, cuda=False), echo=None)
-    s2 = train(load_config(raw, over, cuda=False), echo=None)
-    assert not s1["heldout_before_reused"] and s2["heldout_before_reused"] and s1["heldout_before"] == s2["heldout_before"]
-    (key,) = list((tmp_path / "cache").iterdir())
-    assert (Path(s2["run_dir"]) / "eval/before/samples.jsonl").read_text() == (key / "samples.jsonl").read_text()
-    # other eval settings: another cache entry, evaluated afresh
-    s3 = train(load_config(raw, over + ["eval.max_new_tokens=6"], cuda=False), echo=None)
-    assert not s3["heldout_before_reused"] and len(list((tmp_path / "cache").iterdir())) == 2
-    # the same settings but other weights recorded in the cache: evaluated afresh, not reused
-    r = json.loads((key / "results.json").read_text()); r["model"]["weights_sha256"] = "0" * 64
-    (key / "results.json").write_text(json.dumps(r))
-    s4 = train(load_config(raw, over, cuda=False), echo=None)
-    assert not s4["heldout_before_reused"] and s4["heldout_before"] == s1["heldout_before"]
-
-def test_lora_run_saves_a_merged_model_and_evaluates_it(tmp_path, monkeypatch, capsys):
-    "A LoRA run: model/ is a full model with the adapter merged in, the evaluation after training ran on it, and `scrpo eval` loads the adapter folder."
-    import copy, torch
-    import scrpo.trainer
-    from transformers import AutoModelForCausalLM
-    from scrpo.models import model_identity, resolve_model
-    seen, make = {}, scrpo.trainer.scrpo_trainer_class
-    def capturing(*a, **k):
-        class Capturing(make(*a, **k)):
-            def __init__(self, *a, **k): super().__init__(*a, **k); seen["trainer"] = self
-        return Capturing
-    monkeypatch.setattr(scrpo.trainer, "scrpo_trainer_class", capturing)
-    # init_lora_weights=false: the adapter is not zero from the start, so merged weights differ from the base model's
-    lora = {"r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj"], "init_lora_weights": False}
-    raw = {**TINY, "model": {"name": "tiny-llama", "lora": lora}, "train": {**TINY["train"], "max_steps": 2}}
-    s = cli.train(load_config(raw, [f"run.root={tmp_path / 'runs'}", "run.save_model=true"], cuda=False), echo=None)
-    run = Path(s["run_dir"])
-    assert (run / "model/config.json").exists() and not (run / "model/adapter_config.json").exists()
-    assert (run / "adapter/adapter_config.json").exists()
-    saved = AutoModelForCausalLM.from_pretrained(run / "model")  # a plain full model: no peft involved
-    trained = seen["trainer"].accelerator.unwrap_model(seen["trainer"].model)
-    merged = copy.deepcopy(trained).merge_and_unload().state_dict()
-    got = saved.state_dict()
-    assert got.keys() == merged.keys() and all(torch.equal(got[k], merged[k]) for k in got)
-    base = AutoModelForCausalLM.from_pretrained(resolve_model("tiny-llama")).state_dict()
-    q = "model.layers.0.self_attn.q_proj.weight"
-    assert not torch.equal(got[q], base[q])
-    # the evaluation after training loaded the saved folder
-    after = json.loads((run / "eval/after/results.json").read_text())["model"]
-    assert after["path"] == str(run / "model") and after["weights_sha256"] == model_identity(run / "model")["weights_sha256"]
-    assert s["heldout_after"].keys() == {"heldout"}
-    # `scrpo eval` on the adapter folder: base model plus adapter, merged
-    out = tmp_path / "ev"
-    assert main(["eval", "--model", str(run / "adapter"), "--benchmarks", "rg:chain_sum", "--limit", "2", "--max-new-tokens", "4", "--out", str(out)]) == 0
-    capsys.readouterr()
-    assert json.loads((out / "results.json").read_text())["metrics"]["rg:chain_sum"]["problems"] == 2
-
-def test_lora_run_with_vllm_eval_hands_the_engine_a_full_model(tmp_path, monkeypatch):
-    "eval.backend=vllm builds its engine from model/: after a LoRA run that folder is a full model (vLLM itself is faked here)."
-    from transformers import AutoModelForCausalLM
-    seen = []
-    def fake_evaluate_sets(cfg, model, tok, sets, out):
-        seen.append(model)
-        assert (Path(model) / "config.json").is_file() and not (Path(model) / "adapter_config.json").exists()  # vLLM needs a full model
-        AutoModelForCausalLM.from_pretrained(model)
-        return {"metrics": {k: {"pass@1": 0.0} for k in sets}}
-    monkeypatch.setattr(cli, "evaluate_sets", fake_evaluate_sets)
-    raw = {**TINY, "model": {"name": "tiny-llama", "lora": {"r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj"]}},
-           "train": {**TINY["train"], "max_steps": 1, "use_cpu": True, "bf16": False}, "eval": {**TINY["eval"], "before": False, "backend": "vllm"}}
-    s = cli.train(load_config(raw, [f"run.root={tmp_path}"], cuda=True), echo=None)  # cuda=True: a vllm eval config passes the GPU check
-    run = Path(s["run_dir"])
-    assert seen == [run / "model"] and (run / "model/config.json").exists() and (run / "adapter/adapter_config.json").exists()
+def test_sweep_subcommand(tmp_path, capsys):
+    "`scrpo sweep` runs `scrpo.sweep.run_sweep`: a bad sweep file is a one-line error, --dry-run lists the cells."
+    (tmp_path / "pyproject.toml").write_text("")
+    assert main(["sweep", str(tmp_path / "nope.yaml")]) == 2 and "does not exist" in capsys.readouterr().err
+    (tmp_path / "s.yaml").write_text("name: s\narms: {a: [train.max_steps=1]}\n")
+    assert main(["sweep", str(tmp_path / "s.yaml"), "--dry-run", "--results-dir", str(tmp_path / "res")]) == 0
+    assert "a/seed0" in capsys.readouterr().out and not (tmp_path / "res").exists()

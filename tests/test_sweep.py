@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from scrpo import experiments as ex, results as rs
+from scrpo import results as rs, sweep
 
 SWEEP = {"name": "t", "base": None, "overrides": ["train.max_steps=2"], "seeds": [0, 1, 2],
          "arms": {"base": {"eval_only": True, "seeds": [0]}, "grpo": ["train.correction_every=0"], "scrpo": []}}
@@ -26,7 +26,7 @@ def root(tmp_path):
     return tmp_path
 
 def run(root, fn, **kw):
-    return ex.run_sweep(SWEEP, root / "res", root=root, cuda=False, run_fn=fn, echo=None, progress=False, **kw)
+    return sweep.run_sweep(SWEEP, root / "res", root=root, cuda=False, run_fn=fn, echo=None, progress=False, **kw)
 
 def files(root): return sorted(str(p.relative_to(root / "res")) for p in (root / "res").rglob("*") if p.is_file())
 
@@ -83,18 +83,18 @@ def test_failed_cell_left_for_next_call(root):
 def test_stale_cells_rerun_when_config_changes(root):
     run(root, Fake())
     changed = {**SWEEP, "arms": {**SWEEP["arms"], "scrpo": ["train.correction_every=4"]}}
-    st = ex.run_sweep(changed, root / "res", root=root, cuda=False, run_fn=Fake(), echo=None, progress=False, dry_run=True)
+    st = sweep.run_sweep(changed, root / "res", root=root, cuda=False, run_fn=Fake(), echo=None, progress=False, dry_run=True)
     assert [s["cell"] for s in st if s["status"] == "stale"] == ["scrpo/seed0", "scrpo/seed1", "scrpo/seed2"]
-    kept = Fake(); ex.run_sweep(changed, root / "res", root=root, cuda=False, run_fn=kept, echo=None, progress=False, rerun_stale=False)
+    kept = Fake(); sweep.run_sweep(changed, root / "res", root=root, cuda=False, run_fn=kept, echo=None, progress=False, rerun_stale=False)
     assert kept.calls == []
-    redo = Fake(); ex.run_sweep(changed, root / "res", root=root, cuda=False, run_fn=redo, echo=None, progress=False)
+    redo = Fake(); sweep.run_sweep(changed, root / "res", root=root, cuda=False, run_fn=redo, echo=None, progress=False)
     assert redo.calls == ["scrpo-seed0", "scrpo-seed1", "scrpo-seed2"]
     assert json.loads((root / "res" / "scrpo" / "seed2.json").read_text())["config"]["train"]["correction_every"] == 4
 
 def test_only_and_coverage(root):
     run(root, Fake(), only=["seed0"])
     assert files(root) == ["base/seed0.json", "grpo/seed0.json", "scrpo/seed0.json"]
-    cov = ex.coverage(SWEEP, root / "res", root=root, cuda=False)
+    cov = sweep.coverage(SWEEP, root / "res", root=root, cuda=False)
     assert cov["missing"] == ["grpo/seed1", "grpo/seed2", "scrpo/seed1", "scrpo/seed2"]
     assert cov["command"].endswith("--only grpo/seed1 grpo/seed2 scrpo/seed1 scrpo/seed2")
 
@@ -125,24 +125,16 @@ def test_t_quantiles():
     with pytest.raises(ValueError, match="at least 1"): rs.t975(0)
 
 def test_missing_data_dir_drops_shared_sets(root):
-    sw = ex.read_sweep({**SWEEP, "overrides": ["data.data_dir=../nowhere", "data.eval.gsm8k.name=gsm8k"]})
-    cfg, notes, _ = ex.cell_config(sw, ex.sweep_cells(sw)[1], root=root, cuda=False)
+    sw = sweep.read_sweep({**SWEEP, "overrides": ["data.data_dir=../nowhere", "data.eval.gsm8k.name=gsm8k"]})
+    cfg, notes, _ = sweep.cell_config(sw, sweep.sweep_cells(sw)[1], root=root, cuda=False)
     assert list(cfg.data.eval) == ["heldout"] and cfg.data.data_dir is None and "gsm8k skipped" in notes[0]
 
 def test_shipped_sweeps_parse(shared_data):
     "The committed sweep files resolve every cell (with ../shared/data present, nothing is dropped)."
     here = Path(__file__).resolve().parents[1]
     for name, n in [("main_table", 10), ("ablations", 30)]:
-        st = ex.run_sweep(here / "configs" / "sweeps" / f"{name}.yaml", here / "data" / "results" / name, dry_run=True, cuda=False, echo=None)
+        st = sweep.run_sweep(here / "configs" / "sweeps" / f"{name}.yaml", here / "data" / "results" / name, dry_run=True, cuda=False, echo=None)
         assert len(st) == n and not any(s["notes"] for s in st)
-
-def test_cli_sweep_subcommand(root, capsys):
-    "`scrpo sweep` is the same command as `python -m scrpo.experiments`."
-    from scrpo.cli import main
-    assert main(["sweep", str(root / "nope.yaml")]) == 2 and "does not exist" in capsys.readouterr().err
-    (root / "s.yaml").write_text("name: s\narms: {a: [train.max_steps=1]}\n")
-    assert main(["sweep", str(root / "s.yaml"), "--dry-run", "--results-dir", str(root / "res")]) == 0
-    assert "a/seed0" in capsys.readouterr().out and not (root / "res").exists()
 
 def test_eval_only_cell_templates_prompts_once(tmp_path):
     "The base arm (eval_only) puts each held-out problem into data.template exactly once, as training arms do."
@@ -152,6 +144,6 @@ def test_eval_only_cell_templates_prompts_once(tmp_path):
                        "data": {"train": {"name": "rg:chain_sum", "size": 4, "knobs": {"max_terms": 2}}, "template": "Q: {problem}",
                                 "eval": {"heldout": {"name": "rg:chain_sum", "split": "test", "size": 3, "knobs": {"max_terms": 2}}}},
                        "eval": {"max_new_tokens": 4, "batch_size": 3}, "run": {"root": str(tmp_path), "name": "base"}}, cuda=False)
-    res = ex.run_cell(cfg, eval_only=True, echo=None)
+    res = sweep.run_cell(cfg, eval_only=True, echo=None)
     prompts = [r["prompt"] for r in SampleLog(Path(res["run_dir"]) / "eval" / "before" / "samples.jsonl").records.values()]
     assert len(prompts) == 3 and all(p.count("Q: ") == 1 for p in prompts), prompts
