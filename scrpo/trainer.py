@@ -18,19 +18,18 @@ from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import split_tensor_dict
 
 from .core import write_json
-from .pool import ErrorPool, ScoredGroup
+from .pool import ADMISSIONS, EVICTIONS, POOL_FILE, SAMPLINGS, ErrorPool, ScoredGroup
+from .verify import completion_text
 from .prompts import ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['STEP_STATE', 'POOL_FILE', 'STATE_FILE', 'ScRPOConfig', 'token_char_spans', 'span_token_mask', 'correction_advantages',
+__all__ = ['STEP_STATE', 'STATE_FILE', 'ScRPOConfig', 'token_char_spans', 'span_token_mask', 'correction_advantages',
            'cut_to_loss_tokens', 'ScRPOMixin', 'ScRPOTrainer', 'scrpo_trainer_class']
 
 # %% ../nbs/06_trainer.ipynb #1d7c2366
 _CHOICES = {
-    "pool_admission": ("boundary", "any_wrong", "all_wrong"),
-    "pool_eviction": ("fifo", "least_recent", "lowest_priority"),
-    "pool_sampling": ("uniform", "prioritized"),
+    "pool_admission": ADMISSIONS, "pool_eviction": EVICTIONS, "pool_sampling": SAMPLINGS,
     "reflection_think": ("strip", "keep"),
     "correction_loss_tokens": ("reflection", "completion"),
     "correction_advantage": ("success_only", "group_relative"),
@@ -118,10 +117,6 @@ def _problem_text(x:dict) -> str:
     c = users[-1] if users else (p[-1]["content"] if p else "")
     return c if isinstance(c, str) else " ".join(part.get("text", "") for part in c if isinstance(part, dict))
 
-def _completion_text(c) -> str:
-    if isinstance(c, str): return c
-    return "".join(m.get("content", "") if isinstance(m.get("content"), str) else "" for m in c if m.get("role") == "assistant")
-
 def _system_text(x:dict) -> str|None:
     p = x.get("prompt")
     if isinstance(p, list):
@@ -139,7 +134,7 @@ def _jsonable_row(x:dict) -> dict:
 
 def _solution_only(c, found_span=solution_span):
     "A completion (text or messages) cut to its Corrected Solution; unchanged when the sections are not found."
-    text = _completion_text(c)
+    text = completion_text(c)
     span = found_span(text)
     if span is None: return c
     sol = text[slice(*span)]
@@ -333,7 +328,7 @@ def _admit_trial_groups(self:ScRPOMixin):
     local_inputs, local_completions, rewards = self._last_scored
     G = self.num_generations
     rows = gather_object([_trial_row(x) for x in local_inputs])
-    texts = gather_object([_completion_text(c) for c in local_completions])
+    texts = gather_object([completion_text(c) for c in local_completions])
     correct = self._correct_mask(rewards).tolist()
     groups, skipped = [], defaultdict(int)
     for g in range(len(texts) // G):
@@ -479,7 +474,7 @@ def _correction_update(self:ScRPOMixin, out:dict, records:list) -> dict:
     corrected = success.view(-1, G).any(dim=1).tolist()  # one verdict per record, every rank's records in order
     self.pool.update(records, corrected)
     if a.pool_admit_failed_corrections:
-        texts, ok = gather_object([_completion_text(c) for c in local_completions]), right.tolist()  # by the verifier's verdict
+        texts, ok = gather_object([completion_text(c) for c in local_completions]), right.tolist()  # by the verifier's verdict
         self.pool.admit_many([ScoredGroup(problem=rec.problem, answer=rec.answer, responses=texts[j*G:(j+1)*G], correct=ok[j*G:(j+1)*G],
                                           step=self.state.global_step, problem_id=rec.problem_id, origin="correction", meta=rec.meta)
                               for j, rec in enumerate(records)])
@@ -516,7 +511,7 @@ def compute_loss(self:ScRPOMixin, model, inputs, return_outputs=False, num_items
     return loss if closs is None else loss + self.args.correction_loss_weight * closs
 
 # %% ../nbs/06_trainer.ipynb #dc12d317
-POOL_FILE, STATE_FILE = "scrpo_pool.jsonl", "scrpo_state.json"
+STATE_FILE = "scrpo_state.json"  # beside the pool (`scrpo.pool.POOL_FILE`)
 
 @patch
 def _save_checkpoint(self:ScRPOMixin, model, trial):
