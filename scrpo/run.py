@@ -32,6 +32,7 @@ import yaml
 
 from .config import DataSpec, EvalSection, RunConfig, RunSection, make_rewards
 from .core import RunDir, write_json
+from .pool import POOL_FILE
 
 # %% auto #0
 __all__ = ['PLOTS', 'start_run', 'metrics_logger', 'plot_run', 'load_set', 'heldout_sets', 'apply_template', 'training_set',
@@ -339,7 +340,6 @@ def train(cfg:RunConfig, # a checked config from `load_config`
 def find_pool(path:str|Path, # a run folder, a checkpoint folder or a pool .jsonl file
              ) -> Path:
     "The pool file `path` stands for: its `scrpo_pool.jsonl` (a finished run's or a checkpoint's), else its newest checkpoint's."
-    from scrpo.trainer import POOL_FILE
     p = Path(path)
     if p.is_file(): return p
     if (p / POOL_FILE).is_file(): return p / POOL_FILE
