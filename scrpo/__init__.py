@@ -4,10 +4,17 @@ Modules:
 
 - `scrpo.cli`: The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`.
 - `scrpo.config`: Run configs: six typed YAML sections, `key=value` overrides, one-line errors before any model loads, and the packaged demo config.
+- `scrpo.core`: The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
+- `scrpo.data`: Maths problems in one schema, from local files, the Hugging Face Hub or reasoning-gym, and TRL chat prompts for them.
+- `scrpo.eval`: Evaluation on the paper's benchmarks: pass@1 over k samples, unbiased pass@k, maj@k, and self-correction metrics.
 - `scrpo.models`: `load_model`: one call that gives a causal LM and its chat tokenizer, from a known name, a local folder or a Hub id, through transformers (CPU or GPU) or Unsloth (GPU); an embedded SmolLM2 that works offline; tiny random models for tests.
+- `scrpo.pool`: The error pool: the model's own wrong answers, admitted from scored groups, deduplicated, evicted, sampled for self-correction and saved with the run.
 - `scrpo.prompts`: Reflection templates: a problem and the model's earlier wrong answer become the chat messages of a self-correction prompt; the correction's Analysis section is found again for the loss.
 - `scrpo.results`: Tables and figures from sweep results: accuracy per arm and set with 95% intervals over seeds, paired differences, compute, self-correction metrics, provenance, training curves and bar charts.
 - `scrpo.run`: One run from a config: load the data and the model, evaluate before, train, evaluate after, and write the run folder.
-- `scrpo.sweep`: Sweeps of run configs x seeds, resumable cell by cell; `scrpo.results` turns their result files into tables and figures."""
+- `scrpo.sweep`: Sweeps of run configs x seeds, resumable cell by cell; `scrpo.results` turns their result files into tables and figures.
+- `scrpo.trainer`: `ScRPOConfig` and `ScRPOTrainer`: TRL's GRPO step unchanged, plus an error pool and periodic self-correction steps.
+- `scrpo.verify`: Answer extraction, gold normalisation and equivalence checking, bounded in time; the TRL reward functions.
+- `scrpo.verify_pool`: The worker processes behind `scrpo.verify.check_many`: a hard wall-clock limit per item, cheap restarts, gold affinity."""
 
 __version__ = "0.1.0"

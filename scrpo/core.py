@@ -1,4 +1,6 @@
-"""The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
+r"""The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
+
+Everything else builds on this page: `__version__`, provenance of a result (package versions, git commit), atomic JSON writes, `RunDir` (the one folder a run writes: config, metrics, pool, checkpoints, evaluations, plots), and the text helpers several modules share: `last_boxed` / `boxed_contents` for `\\boxed{}` answers and `problem_id`.
 
 Docs: https://scrpo.github.io/scrpo/core.html.md"""
 

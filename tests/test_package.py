@@ -3,7 +3,7 @@
 The fresh venv sees this environment's installed dependencies through a `.pth` line (so the test stays offline and
 fast) but none of its `.pth` hooks, so `scrpo` there can only come from the wheel, never from the editable checkout.
 """
-import email, json, os, re, subprocess, sys, sysconfig, tarfile, zipfile
+import email, json, os, re, shutil, subprocess, sys, sysconfig, tarfile, zipfile
 from pathlib import Path
 import pytest
 
@@ -21,6 +21,7 @@ def run(*cmd, **kw):
 def dists(tmp_path_factory):
     "The sdist and the wheel, built from this checkout (no isolation: setuptools comes from this environment)."
     out = tmp_path_factory.mktemp("dist")
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools reuses build/lib: a module deleted since the last build would ship
     run(sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", out, ROOT, cwd=ROOT)
     (wheel,), (sdist,) = out.glob("*.whl"), out.glob("*.tar.gz")
     return wheel, sdist
