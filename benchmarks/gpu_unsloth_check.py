@@ -53,27 +53,8 @@ def arithmetic_dataset(n=32):
     return Dataset.from_list([{"prompt": [{"role": "user", "content": f"What is {i} + {i + 1}?"}], "answer": str(2 * i + 1),
                                "id": f"add-{i}"} for i in range(n)])
 
-def arithmetic_script(prompt, i):
-    "Trial: right for samples 0-1 of each 4, wrong (two ways) for 2-3. Correction: formatted and right for 0-1."
-    user = prompt[-1]["content"] if isinstance(prompt, list) else prompt
-    a, b = [int(x) for x in user.split("What is ")[1].split("?")[0].split(" + ")]
-    if "earlier attempt" in user:
-        if i % 4 < 2: return f"Analysis: {ANALYSIS}\nCorrected Solution: {a} + {b} = \\boxed{{{a + b}}}"
-        return f"The answer is \\boxed{{{a + b + 1}}}"
-    return f"{a} + {b} = \\boxed{{{a + b if i % 4 < 2 else a + b + i % 4}}}"
-
-def scripted_generate(trainer, script):
-    "Generate for real, then replace the completions with `script(prompt, i)`; everything after is the trainer's own code."
-    orig, tok = trainer._generate, trainer.processing_class
-    def generate(prompts):
-        out = list(orig(prompts))
-        texts = [script(p, i) for i, p in enumerate(prompts)]
-        out[1] = [tok(t, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for t in texts]
-        out[3] = [[{"role": "assistant", "content": t}] for t in texts] if isinstance(out[3][0], list) else texts
-        if out[4] is not None: out[4] = None  # sampling log-probs of the replaced tokens do not exist (HF generation gives None)
-        return tuple(out)
-    trainer._generate = generate
-    return trainer
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from trainer_utils import arithmetic_script, scripted_generate  # the tests' scripted generation: real code after the texts
 
 
 def cpu_trl_shim():

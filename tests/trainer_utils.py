@@ -11,6 +11,7 @@ def scripted_generate(trainer, script):
         texts = [script(p, i) for i, p in enumerate(prompts)]
         out[1] = [tok(t, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for t in texts]
         out[3] = [[{"role": "assistant", "content": t}] for t in texts] if isinstance(out[3][0], list) else texts
+        if out[4] is not None: out[4] = None  # sampling log-probs of the replaced tokens do not exist (HF generation gives None)
         return tuple(out)
     trainer._generate = generate
     return trainer
@@ -19,7 +20,7 @@ ANALYSIS = "I added the numbers wrongly before."
 
 def arithmetic_script(prompt, i):
     "Trial: right for samples 0-1 of each group of 4, wrong (two distinct ways) for 2-3. Correction: formatted and right for 0-1."
-    user = prompt[-1]["content"]
+    user = prompt[-1]["content"] if isinstance(prompt, list) else prompt
     a, b = [int(x) for x in user.split("What is ")[1].split("?")[0].split(" + ")]
     if "earlier attempt" in user:
         if i % 4 < 2: return f"Analysis: {ANALYSIS}\nCorrected Solution: {a} + {b} = \\boxed{{{a + b}}}"
