@@ -322,9 +322,9 @@ class RunConfig:
         return d
 
     def train_args(self, output_dir:str|Path):
-        "The `ScRPOConfig` of this run, writing checkpoints to `output_dir`."
-        from scrpo.trainer import ScRPOConfig
-        return ScRPOConfig(output_dir=str(output_dir), **self.train)
+        "The `ScRPOConfig` of this run (on Unsloth's GRPOConfig when Unsloth is imported), writing checkpoints to `output_dir`."
+        from scrpo.trainer import scrpo_config_class
+        return scrpo_config_class()(output_dir=str(output_dir), **self.train)
 
 _TRAIN_DEFAULTS = dict(report_to="none", logging_steps=1, save_strategy="no")
 _GPU_ONLY = {("model", "backend"): "unsloth", ("model", "load_in_4bit"): True, ("train", "use_vllm"): True, ("eval", "backend"): "vllm"}

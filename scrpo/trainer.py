@@ -10,7 +10,7 @@ Docs: https://scrpo.github.io/scrpo/trainer.html.md"""
 from __future__ import annotations
 import json, math, os, time, warnings
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass, MISSING
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,8 @@ from .prompts import ELISION, TEMPLATES, count_tokens, reflection_prompt, reflec
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['STEP_STATE', 'STATE_FILE', 'ScRPOConfig', 'token_char_spans', 'span_token_mask', 'correction_advantages',
-           'cut_to_loss_tokens', 'ScRPOMixin', 'ScRPOTrainer', 'scrpo_trainer_class']
+__all__ = ['SCRPO_FIELDS', 'STEP_STATE', 'STATE_FILE', 'ScRPOConfig', 'scrpo_config_class', 'token_char_spans', 'span_token_mask',
+           'correction_advantages', 'cut_to_loss_tokens', 'ScRPOMixin', 'ScRPOTrainer', 'scrpo_trainer_class']
 
 # %% ../nbs/06_trainer.ipynb #1d7c2366
 _CHOICES = {
@@ -66,26 +66,9 @@ class ScRPOConfig(GRPOConfig):
     correct_threshold: float = field(default=0.5, metadata={"help": "A sample is right when its correctness reward is at least this."})
 
     def __post_init__(self):
-        for k, allowed in _CHOICES.items():
-            if getattr(self, k) not in allowed:
-                raise ValueError(f"{k}={getattr(self, k)!r} is not supported; use one of {', '.join(allowed)}.")
-        for k in ("correction_every", "correction_warmup_steps"):
-            if getattr(self, k) < 0: raise ValueError(f"{k}={getattr(self, k)} must be >= 0.")
-        for k in ("correction_batch_size", "pool_capacity", "pool_per_problem_limit", "pool_retire_after_corrections", "pool_max_attempts"):
-            if getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)} must be >= 1.")
-        if not (self.correction_loss_weight >= 0 and math.isfinite(self.correction_loss_weight)):
-            raise ValueError(f"correction_loss_weight={self.correction_loss_weight} must be a finite number >= 0.")
-        m = self.max_reflection_prompt_tokens
-        if m is not None and (not isinstance(m, int) or m < 1): raise ValueError(f"max_reflection_prompt_tokens={m!r} must be an integer >= 1 or None.")
-        if self.reflection_template not in TEMPLATES:
-            raise ValueError(f"reflection_template={self.reflection_template!r} is not registered; use one of {', '.join(TEMPLATES)} or scrpo.prompts.register_template.")
-        if self.use_vllm and not torch.cuda.is_available():
-            raise ValueError("use_vllm=True needs a CUDA GPU and the `gpu` extra (pip install 'scrpo[gpu]'); on a CPU set use_vllm=False.")
+        _check_options(self)
         super().__post_init__()
-        if self.bf16 and (self.use_cpu or not torch.cuda.is_available()) and "AMX" not in torch.backends.cpu.get_cpu_capability():
-            warnings.warn("bf16=True (TRL's default) on a CPU: TRL autocasts to bf16, which CPUs without native bf16 run several "
-                          "times slower than float32 (a SmolLM2-135M GRPO step: 272 s against about 60 s on a 2-core AVX2 machine). "
-                          "Pass bf16=False (`scrpo train` does on CPU).", stacklevel=2)
+        _warn_cpu_bf16(self)
 
     @property
     def correction_enabled(self) -> bool: return self.correction_every > 0
@@ -96,6 +79,47 @@ class ScRPOConfig(GRPOConfig):
                     eviction=self.pool_eviction, sampling=self.pool_sampling,
                     retire_after_corrections=self.pool_retire_after_corrections, max_attempts=self.pool_max_attempts,
                     seed=self.seed if self.pool_seed is None else self.pool_seed)
+
+def _check_options(self):
+    "Refuse an unknown or out-of-range ScRPO option, naming it."
+    for k, allowed in _CHOICES.items():
+        if getattr(self, k) not in allowed:
+            raise ValueError(f"{k}={getattr(self, k)!r} is not supported; use one of {', '.join(allowed)}.")
+    for k in ("correction_every", "correction_warmup_steps"):
+        if getattr(self, k) < 0: raise ValueError(f"{k}={getattr(self, k)} must be >= 0.")
+    for k in ("correction_batch_size", "pool_capacity", "pool_per_problem_limit", "pool_retire_after_corrections", "pool_max_attempts"):
+        if getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)} must be >= 1.")
+    if not (self.correction_loss_weight >= 0 and math.isfinite(self.correction_loss_weight)):
+        raise ValueError(f"correction_loss_weight={self.correction_loss_weight} must be a finite number >= 0.")
+    m = self.max_reflection_prompt_tokens
+    if m is not None and (not isinstance(m, int) or m < 1): raise ValueError(f"max_reflection_prompt_tokens={m!r} must be an integer >= 1 or None.")
+    if self.reflection_template not in TEMPLATES:
+        raise ValueError(f"reflection_template={self.reflection_template!r} is not registered; use one of {', '.join(TEMPLATES)} or scrpo.prompts.register_template.")
+    if self.use_vllm and not torch.cuda.is_available():
+        raise ValueError("use_vllm=True needs a CUDA GPU and the `gpu` extra (pip install 'scrpo[gpu]'); on a CPU set use_vllm=False.")
+
+def _warn_cpu_bf16(self):
+    "TRL's default bf16 autocast on a CPU without native bf16 is several times slower: say so."
+    if self.bf16 and (self.use_cpu or not torch.cuda.is_available()) and "AMX" not in torch.backends.cpu.get_cpu_capability():
+        warnings.warn("bf16=True (TRL's default) on a CPU: TRL autocasts to bf16, which CPUs without native bf16 run several "
+                      "times slower than float32 (a SmolLM2-135M GRPO step: 272 s against about 60 s on a 2-core AVX2 machine). "
+                      "Pass bf16=False (`scrpo train` does on CPU).", stacklevel=3)
+
+SCRPO_FIELDS = tuple(f.name for f in fields(ScRPOConfig) if f.name not in {g.name for g in fields(GRPOConfig)})
+
+def scrpo_config_class(base:type|None=None, # a GRPOConfig class; None: whatever `trl.GRPOConfig` is now (Unsloth replaces it on import)
+                      ) -> type:
+    "`ScRPOConfig`'s options on top of `base`, so a patched trainer finds the fields its own config adds (Unsloth's `unsloth_num_chunks`, ...)."
+    if base is None:
+        import trl
+        base = trl.GRPOConfig
+    if base is GRPOConfig: return ScRPOConfig
+    own = {f.name: f for f in fields(ScRPOConfig)}
+    def __post_init__(self): _check_options(self); base.__post_init__(self); _warn_cpu_bf16(self)
+    ns = {"__post_init__": __post_init__, "correction_enabled": ScRPOConfig.correction_enabled, "pool_kwargs": ScRPOConfig.pool_kwargs,
+          "__doc__": ScRPOConfig.__doc__, "__module__": __name__}
+    return make_dataclass("ScRPOConfig", [(n, own[n].type, field(default=own[n].default, metadata=own[n].metadata)) for n in SCRPO_FIELDS],
+                          bases=(base,), namespace=ns)
 
 # %% ../nbs/06_trainer.ipynb #02802f3d
 def token_char_spans(tokenizer, ids:list[int]) -> tuple[str, list[tuple[int, int]]]:
@@ -200,7 +224,7 @@ class ScRPOMixin:
 
     def _scrpo_setup(self, pool:ErrorPool|None=None):
         args = self.args
-        if not isinstance(args, ScRPOConfig):
+        if not all(hasattr(args, k) for k in SCRPO_FIELDS):
             raise TypeError(f"ScRPOTrainer needs args=ScRPOConfig(...), got {type(args).__name__}; ScRPOConfig takes every GRPOConfig option.")
         self.pool = pool if pool is not None else ErrorPool(**args.pool_kwargs())
         self._scrpo_state = {"correction_steps": 0, "corrections_total": 0, "corrections_right": 0,
@@ -278,12 +302,12 @@ class ScRPOMixin:
         return torch.nan_to_num(r, nan=-math.inf) >= self.args.correct_threshold
 
 # %% ../nbs/06_trainer.ipynb #60fc28fa
-def _default_args(model, args):
-    "GRPOTrainer's default when `args` is None (`<model name>-GRPO`), as an `ScRPOConfig`."
+def _default_args(model, args, config:type|None=None):
+    "GRPOTrainer's default when `args` is None (`<model name>-GRPO`), as an `ScRPOConfig` (or `config`)."
     if args is not None: return args
     name = model if isinstance(model, str) else getattr(getattr(model, "config", None), "_name_or_path", "") or "model"
     cpu = {} if torch.cuda.is_available() else {"use_cpu": True, "bf16": False}  # GRPOConfig's bf16 default fails on a CPU
-    return ScRPOConfig(f"{str(name).rstrip('/').split('/')[-1]}-ScRPO", **cpu)
+    return (config or ScRPOConfig)(f"{str(name).rstrip('/').split('/')[-1]}-ScRPO", **cpu)
 
 class ScRPOTrainer(ScRPOMixin, GRPOTrainer):
     "TRL's `GRPOTrainer` with ScRPO's error pool and self-correction stage; takes every GRPOTrainer argument."
@@ -291,14 +315,26 @@ class ScRPOTrainer(ScRPOMixin, GRPOTrainer):
         super().__init__(model, reward_funcs, _default_args(model, args), *a, **kw)
         self._scrpo_setup(pool)
 
-def scrpo_trainer_class(base:type|None=None) -> type:
-    "ScRPO on top of `base`, by default whatever `trl.GRPOTrainer` is now (Unsloth patches it on import)."
-    if base is None:
-        import trl
-        base = trl.GRPOTrainer
-    if base is GRPOTrainer: return ScRPOTrainer
+def _fill_config_fields(args, config:type):
+    "Give `args` the defaults of the fields `config` (a patched trainer's own config class) adds and `args` lacks."
+    missing = [f for f in fields(config) if not hasattr(args, f.name)]
+    for f in missing: setattr(args, f.name, f.default_factory() if f.default_factory is not MISSING else f.default)
+    if missing:
+        warnings.warn(f"args is a {type(args).__name__} without the fields {[f.name for f in missing]} of {config.__name__}, the "
+                      "config of the trainer's base class: their defaults were set. Build args with scrpo_config_class() after the "
+                      "import that patches TRL, to get that config's own defaults too.", stacklevel=3)
+    return args
+
+def scrpo_trainer_class(base:type|None=None, # a GRPOTrainer class; None: whatever `trl.GRPOTrainer` is now (Unsloth patches it on import)
+                        config:type|None=None, # the config class `base` expects; None: whatever `trl.GRPOConfig` is now
+                       ) -> type:
+    "ScRPO on top of `base`; its `args` get the fields of `base`'s own config (build them with `scrpo_config_class(config)`)."
+    import trl
+    base, config = base or trl.GRPOTrainer, config or trl.GRPOConfig
+    if base is GRPOTrainer and config is GRPOConfig: return ScRPOTrainer
     def __init__(self, model, reward_funcs=None, args=None, *a, pool=None, **kw):
-        base.__init__(self, model, reward_funcs, _default_args(model, args), *a, **kw)
+        args = _fill_config_fields(_default_args(model, args, scrpo_config_class(config)), config)
+        base.__init__(self, model, reward_funcs, args, *a, **kw)
         self._scrpo_setup(pool)
     return type("ScRPOTrainer", (ScRPOMixin, base), {"__init__": __init__, "__doc__": ScRPOTrainer.__doc__})
 

@@ -1,11 +1,12 @@
 "ScRPOTrainer as a drop-in for GRPOTrainer with corrections on: each test here failed on the trainer before issue #18's fixes."
 import math, warnings
+from dataclasses import dataclass
 import pytest, torch
 from datasets import Dataset
-from trl import GRPOTrainer
+from trl import GRPOConfig, GRPOTrainer
 from scrpo.models import tiny_model, load_model
 from scrpo.prompts import count_tokens, reflection_prompt
-from scrpo.trainer import ScRPOConfig, ScRPOTrainer, scrpo_trainer_class
+from scrpo.trainer import ScRPOConfig, ScRPOTrainer, scrpo_config_class, scrpo_trainer_class
 from scrpo.verify import accuracy_reward
 from trainer_utils import arithmetic_dataset, arithmetic_script, config, scripted_generate
 
@@ -224,3 +225,26 @@ def test_rollout_func_trains_as_grpo_with_a_warning(tiny):
                           rollout_func=rollout)
     tr.train()
     assert len(tr.pool) == 0 and tr._scrpo_state["correction_steps"] == 0
+
+# the config a patched trainer expects: Unsloth's adds fields (unsloth_num_chunks) that its compute_loss reads
+@dataclass
+class PatchedConfig(GRPOConfig):
+    unsloth_num_chunks: int = -1
+
+class NeedsPatchedConfig(GRPOTrainer):
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        assert self.args.unsloth_num_chunks == -1  # Unsloth reads it without a default
+        return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+
+def test_config_and_trainer_build_on_a_patched_config(tiny):
+    cfg_cls = scrpo_config_class(PatchedConfig)
+    assert issubclass(cfg_cls, PatchedConfig) and scrpo_config_class(GRPOConfig) is ScRPOConfig
+    with pytest.raises(ValueError, match="pool_admission='sometimes'"): config(cls=cfg_cls, pool_admission="sometimes")
+    cls = scrpo_trainer_class(NeedsPatchedConfig, PatchedConfig)
+    tr = make(tiny, config(cls=cfg_cls, max_steps=2), cls=cls)
+    tr.train()
+    assert tr._scrpo_state["correction_steps"] == 1
+    with pytest.warns(UserWarning, match="unsloth_num_chunks"):  # a plain ScRPOConfig gets the patched config's missing fields
+        tr = make(tiny, config(max_steps=2), cls=cls)
+    tr.train()
+    assert tr._scrpo_state["correction_steps"] == 1

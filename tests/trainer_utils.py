@@ -31,9 +31,9 @@ def arithmetic_dataset(n=8):
     return Dataset.from_list([{"prompt": [{"role": "user", "content": f"What is {i} + {i + 1}?"}], "answer": str(2 * i + 1),
                                "id": f"add-{i}"} for i in range(n)])
 
-def config(output_dir=None, **kw):
+def config(output_dir=None, cls=ScRPOConfig, **kw):
     base = dict(output_dir=output_dir or tempfile.mkdtemp(), report_to="none", use_cpu=True, per_device_train_batch_size=8,
                 num_generations=4, max_completion_length=16, max_steps=4, logging_steps=1, learning_rate=1e-3, seed=0,
                 correction_every=1, correction_warmup_steps=1, correction_batch_size=2, save_strategy="no", disable_tqdm=True,
                 bf16=False)  # float32 on CPU, as `scrpo train` runs (TRL's bf16 autocast is slow without native bf16)
-    return ScRPOConfig(**{**base, **kw})
+    return cls(**{**base, **kw})
