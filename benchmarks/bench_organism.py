@@ -1,0 +1,78 @@
+"""Seconds per RL step on the organism (scrpo.organism): ScRPOTrainer, 64 samples a step, corrections off and on.
+
+Builds (or loads from the cache) the warm-started organism, then trains a few steps with ScRPOTrainer on its chain sums:
+  off  correction_every=0 (plain GRPO with the pool's bookkeeping)
+  on   correction_every=1 (every step after the first also runs a correction step on pool records)
+and prints the median step time of trial steps and of correction steps (first step dropped: warm-up), with the seconds
+spent in HF generate (timed around model.generate). Each variant runs in its own process.
+Usage: python benchmarks/bench_organism.py [--prompts 16] [--gens 4] [--steps 5] [--threads 2] [--difficulty easy]
+                                           [--correction-demos 0.25] [--max-new N] [--variants off,on]
+"""
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
+
+def run_variant(a, variant, out):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from scrpo.data import to_prompts
+    from scrpo.models import load_model
+    from scrpo.organism import build_organism, completion_budget, organism_dataset
+    from scrpo.trainer import ScRPOConfig, ScRPOTrainer
+    from scrpo.verify import accuracy_reward
+    torch.set_num_threads(a.threads)
+    path = build_organism(a.difficulty, a.correction_demos, seed=0)
+    model, tok = load_model(path)
+    ds = to_prompts(organism_dataset("train", 512, a.difficulty, seed=1))
+    max_new = a.max_new or completion_budget(path)
+    n = a.prompts * a.gens
+    args = ScRPOConfig(output_dir=tempfile.mkdtemp(), report_to="none", use_cpu=True, bf16=False, per_device_train_batch_size=n,
+                       num_generations=a.gens, max_completion_length=max_new, max_steps=a.steps, logging_steps=1,
+                       learning_rate=1e-5, seed=0, save_strategy="no", disable_tqdm=True, beta=0.0, temperature=1.0,
+                       correction_every=0 if variant == "off" else 1, correction_warmup_steps=1, correction_batch_size=a.prompts,
+                       pool_admission="any_wrong", max_reflection_prompt_tokens=256)
+    tr = ScRPOTrainer(model, [accuracy_reward], args=args, train_dataset=ds, processing_class=tok)
+    gen_s, generate = {}, model.generate  # time HF generate per optimizer step (TRL does not log it)
+    def timed_generate(*args, **kw):
+        t = time.perf_counter(); out = generate(*args, **kw)
+        gen_s[tr.state.global_step + 1] = gen_s.get(tr.state.global_step + 1, 0.0) + time.perf_counter() - t
+        return out
+    model.generate = timed_generate
+    t0 = time.perf_counter(); tr.train(); wall = time.perf_counter() - t0
+    logs = [l for l in tr.state.log_history if "step_time" in l]
+    steps = [{"step_time": l["step_time"], "correction": "correction/accuracy" in l, "reward": l.get("reward"),
+              "correction_accuracy": l.get("correction/accuracy"), "completion_length": l.get("completions/mean_length"),
+              "generate": gen_s.get(l["step"])} for l in logs]
+    json.dump({"variant": variant, "wall": wall, "max_new": max_new, "samples": n, "steps": steps}, open(out, "w"))
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--prompts", type=int, default=16); ap.add_argument("--gens", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=5); ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--difficulty", default="easy"); ap.add_argument("--correction-demos", type=float, default=0.25)
+    ap.add_argument("--max-new", type=int, default=None, help="max_completion_length; default: the organism's completion_budget")
+    ap.add_argument("--variants", default="off,on"); ap.add_argument("--_child", nargs=2)
+    a = ap.parse_args()
+    if a._child: return run_variant(a, *a._child)
+    from scrpo.organism import build_organism  # build once here, so the children only load it
+    t0 = time.perf_counter(); build_organism(a.difficulty, a.correction_demos, seed=0); print(f"organism ready in {time.perf_counter() - t0:.1f} s")
+    rows = []
+    for v in a.variants.split(","):
+        out = tempfile.mktemp(suffix=".json")
+        cmd = [sys.executable, __file__, "--prompts", str(a.prompts), "--gens", str(a.gens), "--steps", str(a.steps),
+               "--threads", str(a.threads), "--difficulty", a.difficulty, "--correction-demos", str(a.correction_demos),
+               *(["--max-new", str(a.max_new)] if a.max_new else []), "--_child", v, out]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL)
+        rows.append(json.load(open(out)))
+    r0 = rows[0]
+    print(f"{a.prompts} prompts x G={a.gens} = {r0['samples']} samples a step, max_completion_length {r0['max_new']}, "
+          f"torch threads {a.threads}, {a.steps} steps, load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"{'variant':8} {'trial step s':>13} {'corr step s':>12} {'trial generate s':>17} {'corr generate s':>16} {'mean reward':>12} {'corr accuracy':>14}")
+    med = lambda xs: statistics.median(xs) if xs else float("nan")
+    for r in rows:
+        trial = [s for s in r["steps"][1:] if not s["correction"]]
+        corr = [s for s in r["steps"] if s["correction"]]
+        gen = [s["generate"] for s in trial if s["generate"] is not None]
+        print(f"{r['variant']:8} {med([s['step_time'] for s in trial]):13.2f} {med([s['step_time'] for s in corr]):12.2f} "
+              f"{med(gen):17.2f} {med([s['generate'] for s in corr if s['generate'] is not None]):16.2f} {med([s['reward'] for s in r['steps'] if s['reward'] is not None]):12.2f} "
+              f"{med([s['correction_accuracy'] for s in corr if s['correction_accuracy'] is not None]):14.2f}")
+
+if __name__ == "__main__": main()

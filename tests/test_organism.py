@@ -1,0 +1,69 @@
+"The model organism: task determinism and held-out splits, error injection, the cached deterministic builder, loading."
+import random
+from pathlib import Path
+
+import pytest
+from scrpo.organism import (build_organism, correction_response, inject_error, measure_organism, organism_dataset,
+                            organism_info, sft_examples, split_of, ERROR_KINDS)
+from scrpo.prompts import reflection_prompt, split_reflection
+from scrpo.verify import check
+
+TINY = dict(hidden_size=32, num_layers=1, num_heads=2, max_steps=3, batch_size=4, n_sft=32, n_probe=4, eval_every=100,
+            stop_accuracy=None, verbose=False)
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", {"terms": 3, "digits": 3}])
+def test_task_is_deterministic_and_held_out(difficulty):
+    train, test = organism_dataset("train", 300, difficulty, seed=3), organism_dataset("test", 100, difficulty, seed=3)
+    assert train == organism_dataset("train", 300, difficulty, seed=3)
+    assert organism_dataset("train", 300, difficulty, seed=4) != train
+    assert len({r["problem"] for r in train}) == 300
+    assert not {r["problem"] for r in train} & {r["problem"] for r in test}
+    assert not {r["problem"] for r in organism_dataset("dev", 100, difficulty, seed=3)} & {r["problem"] for r in test}
+    assert all(split_of(r["problem"]) == "test" for r in test)
+    for r in train[:50] + test[:50]:
+        assert set(r) == {"id", "problem", "answer", "source", "meta"}
+        assert check(r["meta"]["solution"], r["answer"]).correct
+        assert r["answer"] == str(sum(r["meta"]["operands"]))
+
+@pytest.mark.parametrize("kind", ERROR_KINDS)
+def test_injected_error_is_wrong_and_its_reflection_parses(kind):
+    rng = random.Random(0)
+    for r in organism_dataset("train", 100, "medium"):
+        e = inject_error(r["meta"]["operands"], rng, {kind: 1.0})
+        assert not check(e.wrong_solution, r["answer"]).correct
+        reply = correction_response(e)
+        analysis, solution = split_reflection(reply)
+        assert analysis == e.analysis and f"Step {e.step} is wrong" in analysis
+        assert check(solution, r["answer"]).correct
+        assert e.wrong_solution in reflection_prompt(r["problem"], e.wrong_solution, template="reflect")[-1]["content"]
+
+def test_sft_mix():
+    rows = sft_examples(200, "easy", correction_demos=0.5, seed=1)
+    demos = [r for r in rows if r["completion"][0]["content"].startswith("Analysis:")]
+    assert 60 < len(demos) < 140
+    assert all("Earlier attempt" in r["prompt"][-1]["content"] for r in demos)
+    assert not any(r["completion"][0]["content"].startswith("Analysis:") for r in sft_examples(200, "easy", correction_demos=0.0))
+
+def test_builder_is_deterministic_and_cached(tmp_path):
+    a, b = build_organism(path=tmp_path / "a", **TINY), build_organism(path=tmp_path / "b", **TINY)
+    assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    stamp = (a / "scrpo_build.json").stat().st_mtime_ns
+    assert build_organism(path=tmp_path / "a", **TINY) == a and (a / "scrpo_build.json").stat().st_mtime_ns == stamp
+    c = build_organism(path=tmp_path / "c", **{**TINY, "correction_demos": 0.0})
+    assert (c / "model.safetensors").read_bytes() != (a / "model.safetensors").read_bytes()
+    assert organism_info(a)["sft_steps"] == 3 and organism_info(c)["args"]["correction_demos"] == 0.0
+
+def test_builder_uses_the_cache_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRPO_CACHE", str(tmp_path))
+    p = build_organism(**TINY)
+    assert p.parent == tmp_path / "organism" and p.name.startswith("t5d1-c0.25-s0-")
+
+def test_model_folder_loads_and_generates(tmp_path):
+    from scrpo.models import load_model
+    p = build_organism(path=tmp_path / "a", **TINY)
+    model, tok = load_model(p)
+    enc = tok.apply_chat_template([{"role": "user", "content": "What is 1 + 2 + 3 + 4 + 5?"}], add_generation_prompt=True,
+                                  return_tensors="pt", return_dict=True)
+    assert model.generate(**enc, max_new_tokens=5, do_sample=False).shape[1] == enc["input_ids"].shape[1] + 5
+    res = measure_organism(p, n=4)
+    assert res["problems"] == 4 and 0.0 <= res["first_attempt_accuracy"] <= 1.0
