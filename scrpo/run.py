@@ -37,7 +37,8 @@ from .pool import POOL_FILE
 # %% auto #0
 __all__ = ['PLOTS', 'start_run', 'metrics_logger', 'plot_run', 'load_set', 'heldout_sets', 'apply_template', 'training_set',
            'vllm_engine', 'eval_model', 'eval_kwargs', 'evaluate_sets', 'evaluate_before', 'evaluate_untrained',
-           'load_run_model', 'make_trainer', 'save_outputs', 'evaluate_trained', 'write_summary', 'train', 'find_pool']
+           'load_run_model', 'step_line', 'step_printer', 'make_trainer', 'save_outputs', 'evaluate_trained',
+           'write_summary', 'train', 'find_pool']
 
 # %% ../nbs/08b_run.ipynb #e4010a3d
 def _quiet(*a, **k): pass
@@ -239,13 +240,41 @@ def load_run_model(cfg:RunConfig) -> tuple:
     return load_model(m.name, backend=m.backend, dtype=m.dtype, lora=m.lora, load_in_4bit=m.load_in_4bit,
                       max_seq_length=m.max_seq_length, **m.kwargs)
 
-def make_trainer(cfg:RunConfig, model, tok, train_dataset, run:RunDir):
-    "The ScRPO trainer of a run: the config's rewards and training arguments, checkpoints and metrics in `run`."
+def step_line(logs:dict, step:int, max_steps:int, seconds:float) -> str:
+    "One readable line for a training step's logs: reward, trial accuracy, pool size, corrections right of tried, time."
+    f = lambda k, fmt: "-" if not isinstance(logs.get(k), (int, float)) else format(logs[k], fmt)
+    corr = ""
+    if "correction/success" in logs and "correction/loss_tokens" in logs:
+        corr = f" | corrections {f('correction/success', '.0%')} right, {f('correction/loss_tokens', '.0f')} loss tokens"
+    return (f"step {step}/{max_steps} | reward {f('reward', '.3f')} | accuracy {f('trial/accuracy', '.1%')} | "
+            f"pool {f('pool/size', '.0f')}{corr} | {seconds:.0f}s")
+
+def step_printer(say):
+    "A `TrainerCallback` that says `step_line` for each training log of the main process."
+    from transformers import TrainerCallback
+    class StepPrinter(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kw): self.t = time.time()
+        def on_log(self, args, state, control, logs=None, **kw):
+            if state.is_world_process_zero and logs and "loss" in logs:
+                say(step_line(logs, state.global_step, state.max_steps, time.time() - self.t)); self.t = time.time()
+    return StepPrinter()
+
+def make_trainer(cfg:RunConfig, model, tok, train_dataset, run:RunDir, say=None):
+    "The ScRPO trainer of a run: the config's rewards and training arguments, checkpoints and metrics in `run`; with `say`, one line per step instead of TRL's raw log dict."
+    from transformers import PrinterCallback, ProgressCallback
     from scrpo.trainer import scrpo_trainer_class
     funcs, _ = make_rewards(cfg.rewards)
     cls = scrpo_trainer_class()
-    return cls(model, funcs, args=cfg.train_args(run.path / "checkpoints"), train_dataset=train_dataset,
-               processing_class=tok, callbacks=[metrics_logger(run)])
+    trainer = cls(model, funcs, args=cfg.train_args(run.path / "checkpoints"), train_dataset=train_dataset,
+                  processing_class=tok, callbacks=[metrics_logger(run)])
+    if say is not None:
+        trainer.remove_callback(PrinterCallback)
+        if trainer.pop_callback(ProgressCallback) is not None:  # keep the bar, drop its printing of each log dict
+            class QuietProgress(ProgressCallback):
+                def on_log(self, *a, **kw): pass
+            trainer.add_callback(QuietProgress)
+        trainer.add_callback(step_printer(say))
+    return trainer
 
 def _resume_point(cfg:RunConfig, run:RunDir) -> str|None:
     if cfg.run.resume != "latest": return cfg.run.resume
@@ -321,7 +350,7 @@ def train(cfg:RunConfig, # a checked config from `load_config`
     say(f"model: {cfg.model.name} loaded in {time.time() - t_load:.0f}s")
     if evaluate_first and not vllm: before, reused = evaluate_untrained(cfg, heldout, run, model, tok, say)
     state.wait_for_everyone()
-    trainer = make_trainer(cfg, model, tok, train_ds, run)
+    trainer = make_trainer(cfg, model, tok, train_ds, run, say if echo else None)
     t_train = time.time()
     trainer.train(resume_from_checkpoint=_resume_point(cfg, run))
     t_train = time.time() - t_train

@@ -102,6 +102,8 @@ def test_train_writes_the_run_folder_and_pool_command_reads_it(tmp_path, capsys)
     out = capsys.readouterr().out
     (run,) = (tmp_path / "runs").iterdir()
     assert f"run folder: {run}" in out and "held-out heldout (4 problems, pass@1): before" in out and "self-correction:" in out
+    assert [l.split(" | ")[0] for l in out.splitlines() if l.startswith("step ")] == ["step 1/3", "step 2/3", "step 3/3"]
+    assert "{'loss'" not in out and "'loss':" not in out  # one readable line per step, not TRL's raw log dict
     assert {"config.json", "config.yaml", "metrics.jsonl", "scrpo_pool.jsonl", "summary.json", "scrpo_state.json"} <= {p.name for p in run.iterdir()}
     assert sorted(p.name for p in (run / "plots").glob("*.png")) == ["accuracy.png", "correction_success.png", "pool_size.png", "reward.png"]
     assert (run / "eval/before/results.json").exists() and (run / "eval/after/results.json").exists()
