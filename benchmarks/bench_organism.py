@@ -3,10 +3,14 @@
 Builds (or loads from the cache) the warm-started organism, then trains a few steps with ScRPOTrainer on its chain sums:
   off  correction_every=0 (plain GRPO with the pool's bookkeeping)
   on   correction_every=1 (every step after the first also runs a correction step on pool records)
-and prints the median step time of trial steps and of correction steps (first step dropped: warm-up), with the seconds
-spent in HF generate (timed around model.generate). Each variant runs in its own process.
+and prints the median step time of trial-only steps and of steps that also ran a correction step (first step dropped:
+warm-up), with the seconds spent in HF generate in those steps (timed around model.generate; in a correction step the
+trial and the correction generation together). Each variant runs in its own process.
+With --measure it first prints, for the organism and its control (correction_demos=0.0): build time, SFT steps, dev
+accuracy at the stop, and `measure_organism` on 200 held-out test problems (greedy first-attempt accuracy, and on the
+wrong first attempts how often the reflect-template correction is right and how often it has both sections).
 Usage: python benchmarks/bench_organism.py [--prompts 16] [--gens 4] [--steps 5] [--threads 2] [--difficulty easy]
-                                           [--correction-demos 0.25] [--max-new N] [--variants off,on]
+                                           [--correction-demos 0.25] [--max-new N] [--variants off,on] [--measure]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
@@ -43,15 +47,32 @@ def run_variant(a, variant, out):
               "generate": gen_s.get(l["step"])} for l in logs]
     json.dump({"variant": variant, "wall": wall, "max_new": max_new, "samples": n, "steps": steps}, open(out, "w"))
 
+def measure(a):
+    "Build both arms (cached after the first time) and print what the warm start reached."
+    import torch
+    from scrpo.organism import build_organism, measure_organism, organism_info
+    torch.set_num_threads(a.threads)
+    print(f"{'correction_demos':>16} {'params':>9} {'SFT steps':>9} {'build s':>8} {'dev acc':>8} {'test first-attempt':>19} "
+          f"{'wrong':>6} {'correction success':>19} {'correction format':>18} {'break rate':>11}")
+    for demos in (a.correction_demos, 0.0):
+        path = build_organism(a.difficulty, demos, seed=0, verbose=False)
+        info, m = organism_info(path), measure_organism(path, n=200, seed=0)
+        print(f"{demos:16g} {info['n_params']:9,} {info['sft_steps']:9} {info['build_seconds']:8.1f} {info['dev_accuracy']:8.3f} "
+              f"{m['first_attempt_accuracy']:19.3f} {m['wrong_first_attempts']:6} {m['correction_success']:19.3f} "
+              f"{m['correction_format']:18.3f} {m['break_rate']:11.3f}")
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores; build time is the first build, read from organism.json)")
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--prompts", type=int, default=16); ap.add_argument("--gens", type=int, default=4)
     ap.add_argument("--steps", type=int, default=5); ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--difficulty", default="easy"); ap.add_argument("--correction-demos", type=float, default=0.25)
     ap.add_argument("--max-new", type=int, default=None, help="max_completion_length; default: the organism's completion_budget")
-    ap.add_argument("--variants", default="off,on"); ap.add_argument("--_child", nargs=2)
+    ap.add_argument("--variants", default="off,on"); ap.add_argument("--measure", action="store_true")
+    ap.add_argument("--_child", nargs=2)
     a = ap.parse_args()
     if a._child: return run_variant(a, *a._child)
+    if a.measure: measure(a)
     from scrpo.organism import build_organism  # build once here, so the children only load it
     t0 = time.perf_counter(); build_organism(a.difficulty, a.correction_demos, seed=0); print(f"organism ready in {time.perf_counter() - t0:.1f} s")
     rows = []
