@@ -256,6 +256,7 @@ def warm_start(model, tok, # the model to train in place, and its tokenizer
               ) -> tuple[int, list[dict]]:
     "SFT with TRL's `SFTTrainer` until greedy accuracy on `probe` reaches `stop_accuracy`: the steps taken and the accuracy curve."
     from datasets import Dataset
+    from transformers import PrinterCallback
     from trl import SFTConfig, SFTTrainer
     args = SFTConfig(output_dir=str(out), max_steps=max_steps, per_device_train_batch_size=batch_size, learning_rate=learning_rate,
                      lr_scheduler_type="cosine", warmup_steps=max(1, max_steps // 50), weight_decay=0.0, seed=seed, data_seed=seed,
@@ -264,6 +265,7 @@ def warm_start(model, tok, # the model to train in place, and its tokenizer
     curve = []
     tr = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tok,
                     callbacks=[_stop_callback(tok, probe, eval_every, stop_accuracy, curve, verbose)])
+    if not verbose: tr.remove_callback(PrinterCallback)  # it prints the end-of-training metrics even with logging off
     tr.train()
     return tr.state.global_step, curve
 
