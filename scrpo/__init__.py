@@ -8,6 +8,7 @@ Modules:
 - `scrpo.data`: Maths problems in one schema, from local files, the Hugging Face Hub or reasoning-gym, and TRL chat prompts for them.
 - `scrpo.eval`: Evaluation on the paper's benchmarks: pass@1 over k samples, unbiased pass@k, maj@k, and self-correction metrics.
 - `scrpo.models`: `load_model`: one call that gives a causal LM and its chat tokenizer, from a known name, a local folder or a Hub id, through transformers (CPU or GPU) or Unsloth (GPU); an embedded SmolLM2 that works offline; tiny random models for tests.
+- `scrpo.organism`: A CPU-scale model organism for ScRPO: procedural chain sums, a small llama model with its own tokenizer, and a TRL SFT warm start on solutions and on correction demonstrations made by controlled error injection.
 - `scrpo.pool`: The error pool: the model's own wrong answers, admitted from scored groups, deduplicated, evicted, sampled for self-correction and saved with the run.
 - `scrpo.prompts`: Reflection templates: a problem and the model's earlier wrong answer become the chat messages of a self-correction prompt; the correction's Analysis section is found again for the loss.
 - `scrpo.results`: Tables and figures from sweep results: accuracy per arm and set with 95% intervals over seeds, paired differences, compute, self-correction metrics, provenance, training curves and bar charts.
