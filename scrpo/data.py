@@ -18,10 +18,10 @@ from typing import Any, Callable
 from .core import last_boxed, problem_id, to_jsonable
 
 # %% auto #0
-__all__ = ['DATASETS', 'DEFAULT_PROCEDURAL_SIZE', 'TEST_SEED_OFFSET', 'PROCEDURAL', 'DEFAULT_SYSTEM_PROMPT', 'BadRow',
-           'LoadReport', 'Problems', 'norm_gsm8k', 'norm_integer_answer', 'norm_math', 'norm_minerva',
-           'norm_olympiadbench', 'HubSource', 'DatasetSpec', 'read_rows', 'load_problems', 'ProceduralTask',
-           'procedural_knobs', 'procedural_problems', 'answer_text', 'to_prompts']
+__all__ = ['DATASETS', 'DATA_SOURCES', 'DEFAULT_PROCEDURAL_SIZE', 'TEST_SEED_OFFSET', 'PROCEDURAL', 'DEFAULT_SYSTEM_PROMPT',
+           'BadRow', 'LoadReport', 'Problems', 'norm_gsm8k', 'norm_integer_answer', 'norm_math', 'norm_minerva',
+           'norm_olympiadbench', 'HubSource', 'DatasetSpec', 'read_rows', 'register_data_source', 'load_problems',
+           'ProceduralTask', 'procedural_knobs', 'procedural_problems', 'answer_text', 'to_prompts']
 
 # %% ../nbs/01_data.ipynb #f3e527d0
 _log = logging.getLogger(__name__)
@@ -265,6 +265,14 @@ def _load_hub(sources:tuple) -> list[dict]:
         rows += ds.to_list()
     return rows
 
+DATA_SOURCES: dict = {}  # "<prefix>" of names "<prefix>:<task>" -> load(name, split, limit, seed, **knobs); `scrpo.organism` adds "organism"
+
+def register_data_source(prefix:str, # names "<prefix>:<task>" load through `load`
+                         load, # load(name, split=, limit=, seed=, **knobs) -> Problems
+                        ):
+    "Let `load_problems` load `<prefix>:<task>` sets from another module (as the organism does)."
+    DATA_SOURCES[prefix] = load
+
 def load_problems(name:str, # a key of `DATASETS`, or `rg:<task>` for procedural problems
                   data_dir:str|Path|None=None, # a folder laid out like ../shared/data, or one file; None: the Hub
                   split:str|None=None, # "test" or "train" where a set has both; default: the set's own
@@ -273,6 +281,8 @@ def load_problems(name:str, # a key of `DATASETS`, or `rg:<task>` for procedural
                   **knobs, # procedural sets only: difficulty knobs (see `procedural_knobs`)
                  ) -> Problems:
     "Load a named set as problem dicts `{id, problem, answer, source, meta}`, dropping and reporting bad rows."
+    if ":" in name and name.split(":", 1)[0] in DATA_SOURCES:
+        return DATA_SOURCES[name.split(":", 1)[0]](name, split=split, limit=limit, seed=seed, **knobs)
     if name.startswith("rg:"):
         return procedural_problems(name[3:], limit or DEFAULT_PROCEDURAL_SIZE, seed=seed + (TEST_SEED_OFFSET if split == "test" else 0), **knobs)
     if knobs: raise ValueError(f"Knobs {sorted(knobs)} apply only to procedural sets; drop them or use a name like 'rg:chain_sum'.")

@@ -16,8 +16,9 @@ from .core import write_json
 
 # %% auto #0
 __all__ = ['CHATML_TEMPLATE', 'TINY_ARCHS', 'SPECIAL_TOKENS', 'EMBEDDED_MODELS', 'HUB_ALIASES', 'KNOWN_MODELS', 'DEFAULT_MODEL',
-           'MODEL_BACKENDS', 'cache_root', 'prepare_tokenizer', 'tiny_model', 'resolve_model', 'gguf_path',
-           'embedded_model_path', 'pick_backend', 'is_adapter', 'load_model', 'merge_adapter', 'model_identity']
+           'MODEL_BUILDERS', 'MODEL_BACKENDS', 'cache_root', 'prepare_tokenizer', 'tiny_model',
+           'register_model_builder', 'resolve_model', 'gguf_path', 'embedded_model_path', 'pick_backend', 'is_adapter',
+           'load_model', 'merge_adapter', 'model_identity']
 
 # %% ../nbs/05_models.ipynb #f401af64
 def cache_root() -> Path:
@@ -170,6 +171,15 @@ KNOWN_MODELS = {**{k: f"embedded: {v['gguf']} from the {v['distribution']} wheel
 DEFAULT_MODEL = "smollm2-135m"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
+MODEL_BUILDERS: dict = {}  # name prefix -> build(name) -> model folder; `scrpo.organism` adds "organism"
+
+def register_model_builder(prefix:str, # names `prefix` and `prefix-...` resolve through `build`
+                           build, # build(name) -> a model folder (built on first use, cached)
+                           doc:str, # one line for `KNOWN_MODELS`
+                          ):
+    "Let `resolve_model` build models named `prefix` or `prefix-...` on first use (as the organism does)."
+    MODEL_BUILDERS[prefix] = build; KNOWN_MODELS[f"{prefix}-..."] = doc
+
 def _unknown(name, why:str) -> ValueError:
     return ValueError(f"Model {str(name)!r} {why}; use a model folder, a Hub id 'org/name', or one of: {', '.join(KNOWN_MODELS)}.")
 
@@ -180,6 +190,8 @@ def resolve_model(name_or_path:str|Path=DEFAULT_MODEL, # known name, model folde
     if s in EMBEDDED_MODELS: return str(embedded_model_path(s))
     if s.startswith("tiny-") and s[5:] in TINY_ARCHS: return str(tiny_model(s[5:]))
     if s in HUB_ALIASES: return HUB_ALIASES[s]
+    for prefix, build in MODEL_BUILDERS.items():
+        if s == prefix or s.startswith(prefix + "-"): return str(build(s))
     p = Path(s).expanduser()
     if p.is_dir():
         if (p / "config.json").exists() or (p / "adapter_config.json").exists(): return str(p)

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core import write_json
-from .data import DEFAULT_SYSTEM_PROMPT, LoadReport, Problems, problem_id
-from .models import CHATML_TEMPLATE, SPECIAL_TOKENS, _build_once, _tiny_config, cache_root, prepare_tokenizer
+from .data import DEFAULT_SYSTEM_PROMPT, LoadReport, Problems, problem_id, register_data_source
+from .models import CHATML_TEMPLATE, SPECIAL_TOKENS, _build_once, _tiny_config, cache_root, prepare_tokenizer, register_model_builder
 from .prompts import reflection_prompt
 
 # %% auto #0
 __all__ = ['DIFFICULTIES', 'SOURCE', 'SPLITS', 'HELD_OUT', 'ERROR_KINDS', 'SYSTEM_PROMPT', 'INFO_FILE', 'difficulty_knobs',
            'solution_steps', 'write_solution', 'chain_sum_question', 'split_of', 'organism_dataset', 'corrupt',
            'InjectedError', 'inject_error', 'correction_response', 'sft_examples', 'train_tokenizer', 'new_model',
-           'greedy_accuracy', 'warm_start', 'build_organism', 'organism_info', 'completion_budget', 'measure_organism']
+           'greedy_accuracy', 'warm_start', 'build_organism', 'organism_info', 'organism_model', 'completion_budget',
+           'measure_organism']
 
 # %% ../nbs/10_organism.ipynb #66270829
 DIFFICULTIES: dict[str, dict] = {
@@ -320,6 +321,24 @@ def organism_info(path:str|Path, # an organism folder from `build_organism`
                  ) -> dict:
     "What `build_organism` recorded: arguments, parameter count, SFT steps, `dev` accuracy curve, build time."
     return json.loads((Path(path) / INFO_FILE).read_text(encoding="utf-8"))
+
+# %% ../nbs/10_organism.ipynb #5fb8eae2
+def organism_model(name:str="organism-easy", # organism-<difficulty>[-nodemos]
+                  ) -> Path:
+    "The organism folder a model name stands for: `organism-easy`, `organism-medium-nodemos` (the control), ..."
+    parts = name.split("-")[1:]
+    difficulty = next((p for p in parts if p in DIFFICULTIES), "easy")
+    unknown = [p for p in parts if p not in DIFFICULTIES and p != "nodemos"]
+    if unknown: raise ValueError(f"Model {name!r}: {unknown} is not a difficulty ({', '.join(DIFFICULTIES)}) or 'nodemos'.")
+    return build_organism(difficulty, correction_demos=0.0 if "nodemos" in parts else 0.25, verbose=False)
+
+def _organism_problems(name:str, split:str|None=None, limit:int|None=None, seed:int=0, difficulty:str="easy", **knobs):
+    if name != SOURCE: raise ValueError(f"Unknown organism task {name!r}; use {SOURCE!r}.")
+    if knobs: raise ValueError(f"Knobs {sorted(knobs)} do not apply to {SOURCE}; it takes difficulty ({', '.join(DIFFICULTIES)}).")
+    return organism_dataset(split or "train", limit or 256, difficulty, seed)
+
+register_model_builder("organism", organism_model, "organism-<easy|medium|hard>[-nodemos]: the CPU-scale model organism (scrpo.organism)")
+register_data_source("organism", _organism_problems)
 
 # %% ../nbs/10_organism.ipynb #95bec593
 def completion_budget(path:str|Path, # an organism folder

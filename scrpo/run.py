@@ -32,6 +32,7 @@ import yaml
 
 from .config import DataSpec, EvalSection, RunConfig, RunSection, make_rewards
 from .core import RunDir, write_json
+import scrpo.organism  # noqa: F401  (registers the organism's model names and data set)
 from .pool import POOL_FILE
 
 # %% auto #0
