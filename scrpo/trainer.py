@@ -158,10 +158,10 @@ def _jsonable_row(x:dict) -> dict:
         if v is None or isinstance(v, (str, int, float, bool)) or (isinstance(v, (list, dict)) and len(str(v)) < 10_000): out[k] = v
     return out
 
-def _solution_only(c, found_span=solution_span):
+def _solution_only(c):
     "A completion (text or messages) cut to its Corrected Solution; unchanged when the sections are not found."
     text = completion_text(c)
-    span = found_span(text)
+    span = solution_span(text)
     if span is None: return c
     sol = text[slice(*span)]
     return sol if isinstance(c, str) else [{"role": "assistant", "content": sol}]

@@ -1,5 +1,5 @@
 "ScRPOTrainer as a drop-in for GRPOTrainer with corrections on: each test here failed on the trainer before issue #18's fixes."
-import math, warnings
+import math
 from dataclasses import dataclass
 import pytest, torch
 from datasets import Dataset
