@@ -3,9 +3,10 @@
 Modules:
 
 - `scrpo.cli`: The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`.
-- `scrpo.config`: Run configs: six typed YAML sections, `key=value` overrides, one-line errors before any model loads, and the packaged demo config.
+- `scrpo.config`: Run configs: six typed YAML sections, `key=value` overrides, one-line errors before any model loads, and the packaged demo configs.
 - `scrpo.core`: The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
 - `scrpo.data`: Maths problems in one schema, from local files, the Hugging Face Hub or reasoning-gym, and TRL chat prompts for them.
+- `scrpo.demo`: `scrpo demo organism`: build or load the model organism, train GRPO and ScRPO on it side by side at equal generated samples, and plot both curves.
 - `scrpo.eval`: Evaluation on the paper's benchmarks: pass@1 over k samples, unbiased pass@k, maj@k, and self-correction metrics.
 - `scrpo.models`: `load_model`: one call that gives a causal LM and its chat tokenizer, from a known name, a local folder or a Hub id, through transformers (CPU or GPU) or Unsloth (GPU); an embedded SmolLM2 that works offline; tiny random models for tests.
 - `scrpo.organism`: A CPU-scale model organism for ScRPO: procedural chain sums, a small llama model with its own tokenizer, and a TRL SFT warm start on solutions and on correction demonstrations made by controlled error injection.

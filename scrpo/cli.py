@@ -24,7 +24,7 @@ from .data import DEFAULT_SYSTEM_PROMPT
 from .run import eval_kwargs, eval_model, find_pool, train
 
 # %% auto #0
-__all__ = ['summary_text', 'pool_report', 'parser', 'main']
+__all__ = ['DEMOS', 'summary_text', 'pool_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #acbfa9d5
 def summary_text(s:dict, # a run's summary, as `scrpo.run.train` returns it
@@ -102,6 +102,22 @@ def _train_cmd(a, raw:dict) -> int:
     if s: print("\n" + summary_text(s))
     return 0
 
+DEMOS = ("smollm2", "organism")
+
+def _demo_cmd(a) -> int:
+    "`scrpo demo [smollm2|organism] [overrides]`: the SmolLM2 demo config, or GRPO and ScRPO side by side on the organism."
+    which = a.overrides.pop(0) if a.overrides and "=" not in a.overrides[0] else "smollm2"
+    if which not in DEMOS: raise ConfigError(f"Unknown demo {which!r}; use one of {', '.join(DEMOS)} (default smollm2), then key=value overrides.")
+    if which == "smollm2": return _train_cmd(a, yaml.safe_load(DEMO_CONFIG))
+    from scrpo.demo import demo_configs, demo_text, organism_demo
+    try: configs = demo_configs(a.overrides)
+    except ValueError as e: raise ConfigError(str(e)) from None
+    if a.dry_run:
+        for arm, raw in configs.items(): print(f"# {arm}\n" + yaml.safe_dump(build_config(raw).to_dict(), sort_keys=False), end="")
+        return 0
+    print("\n" + demo_text(organism_demo(a.overrides)))
+    return 0
+
 def _sweep_cmd(a) -> int:
     "Run the sweep `a` describes; 1 when a cell failed, 2 on a bad sweep file."
     from scrpo.sweep import SweepError, run_sweep
@@ -143,8 +159,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"scrpo {scrpo.__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="{train,demo,eval,pool,sweep}")
     _train_args(sub.add_parser("train", help="train with a YAML run config", description="Evaluate, train with ScRPO, evaluate again; everything goes into one run folder."), config=True)
-    _train_args(sub.add_parser("demo", help="the CPU demo: SmolLM2-135M on chain sums, accuracy before and after",
-                               description="`scrpo train` with the packaged demo config (scrpo.config.DEMO_CONFIG = configs/demo-cpu.yaml)."), config=False)
+    _train_args(sub.add_parser("demo", help="CPU demos: smollm2 (default; SmolLM2-135M, accuracy before and after) or organism (GRPO vs ScRPO, ~10 min)",
+                               usage="scrpo demo [smollm2|organism] [overrides ...] [--dry-run]",
+                               description="smollm2: `scrpo train` with the packaged demo config (scrpo.config.DEMO_CONFIG = configs/demo-cpu.yaml). "
+                                           "organism: build or load the model organism, train GRPO and ScRPO side by side at equal generated "
+                                           "samples and plot both (scrpo.demo; scrpo.config.ORGANISM_CONFIG = configs/organism-cpu.yaml)."), config=False)
     _eval_args(sub.add_parser("eval", help="evaluate a model on benchmarks", description="pass@1 over k samples, pass@k and maj@k on named benchmarks."))
     po = sub.add_parser("pool", help="an error pool's stats and most-failed problems", description="Stats of a run's error pool and its most-failed problems, one wrong answer each.")
     po.add_argument("path", help="a run folder, a checkpoint folder or a pool .jsonl file")
@@ -159,7 +178,7 @@ def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
     a = parser().parse_args(argv)
     try:
         if a.command == "train": return _train_cmd(a, read_config(a.config))
-        if a.command == "demo": return _train_cmd(a, yaml.safe_load(DEMO_CONFIG))
+        if a.command == "demo": return _demo_cmd(a)
         if a.command == "eval": return _eval_cmd(a)
         if a.command == "pool": print(pool_report(a.path, a.top)); return 0
         if a.command == "sweep": return _sweep_cmd(a)

@@ -1,4 +1,4 @@
-"""Run configs: six typed YAML sections, `key=value` overrides, one-line errors before any model loads, and the packaged demo config.
+"""Run configs: six typed YAML sections, `key=value` overrides, one-line errors before any model loads, and the packaged demo configs.
 
 A run is described by one YAML file with six sections, each a small dataclass (the `train` section takes any
 `ScRPOConfig` field, so every GRPO and ScRPO option is one key away). A config is checked completely before any
@@ -38,9 +38,9 @@ import scrpo
 from .data import DEFAULT_SYSTEM_PROMPT
 
 # %% auto #0
-__all__ = ['SECTIONS', 'REWARDS', 'DEMO_CONFIG', 'ConfigError', 'ModelSection', 'DataSpec', 'DataSection', 'EvalSection',
-           'RewardSpec', 'RunSection', 'coerce', 'read_config', 'apply_overrides', 'make_rewards', 'RunConfig',
-           'build_config', 'load_config']
+__all__ = ['SECTIONS', 'REWARDS', 'DEMO_CONFIG', 'ORGANISM_CONFIG', 'ConfigError', 'ModelSection', 'DataSpec', 'DataSection',
+           'EvalSection', 'RewardSpec', 'RunSection', 'coerce', 'read_config', 'apply_overrides', 'make_rewards',
+           'RunConfig', 'build_config', 'load_config']
 
 # %% ../nbs/08a_config.ipynb #afaa5701
 class ConfigError(ValueError):
@@ -458,6 +458,9 @@ train:
   correction_warmup_steps: 1
   correction_batch_size: 2         # pool records per correction step, 4 corrections each
   max_reflection_prompt_tokens: 384
+  reflection_template: retry       # SmolLM2-135M never writes the Analysis / Corrected Solution sections the default
+                                   # template asks for (0 of 16), so those corrections train nothing; `retry` asks it to
+                                   # solve again, and a right retry carries the loss on its whole reply
   pool_admission: boundary         # wrong answers from groups that are neither all right nor all wrong
 eval:
   k: 1
@@ -469,4 +472,60 @@ run:
   root: runs
   name: demo-cpu
   torch_threads: 1                 # on a busy 2-core machine one thread is several times faster than two
+"""
+
+# %% ../nbs/08a_config.ipynb #b7e1c0a4
+ORGANISM_CONFIG = """\
+# The model organism on 2 CPU cores (issue #20): a 1.4M-parameter llama warm-started on 5-term one-digit chain sums
+# (scrpo.organism: SFT on solutions plus 25% correction demonstrations made by controlled error injection, stopped near
+# 50% greedy accuracy), trained on with ScRPO through the same run layer and trainer as any model. Built offline on
+# first use (about 2-6 minutes), then cached. Run it: `scrpo train --config configs/organism-cpu.yaml`, or
+# `scrpo demo organism`: GRPO and ScRPO side by side at equal generated samples (this text is packaged in
+# scrpo.config.ORGANISM_CONFIG).
+model:
+  name: organism-easy          # organism-<easy|medium|hard>[-nodemos]; -nodemos: warm start without correction demonstrations
+  backend: transformers
+  dtype: float32
+data:
+  train:
+    name: "organism:chain_sum"
+    size: 4000
+    seed: 0
+    knobs: {difficulty: easy}
+  eval:
+    heldout:                   # the organism's test split (10% of all problems by a hash of the text): never trained on
+      name: "organism:chain_sum"
+      split: test
+      size: 500
+      knobs: {difficulty: easy}
+  template: "{problem}"
+rewards:
+  - {name: accuracy_reward, weight: 1.0}
+train:
+  max_steps: 64
+  per_device_train_batch_size: 64  # 16 problems x 4 samples
+  num_generations: 4
+  max_completion_length: 65        # the longest correction reply of this difficulty, plus margin (organism.completion_budget)
+  temperature: 0.8                 # pilots: at 1.0 and learning rate 3e-4 a run collapsed
+  learning_rate: 1.0e-4
+  lr_scheduler_type: constant
+  beta: 0.0
+  logging_steps: 1
+  save_strategy: "no"
+  seed: 0
+  correction_every: 2
+  correction_warmup_steps: 1
+  correction_batch_size: 4         # pool records per correction step, 4 corrections each: 16 correction samples
+  max_reflection_prompt_tokens: 256
+  pool_admission: boundary
+eval:
+  k: 1
+  temperature: 0.0                 # greedy
+  max_new_tokens: 65
+  batch_size: 100
+  extract: strict
+run:
+  root: runs
+  name: organism-cpu
+  torch_threads: 1
 """

@@ -26,6 +26,7 @@ __all__ = ['DIFFICULTIES', 'SOURCE', 'SPLITS', 'HELD_OUT', 'ERROR_KINDS', 'SYSTE
 # %% ../nbs/10_organism.ipynb #66270829
 DIFFICULTIES: dict[str, dict] = {
     "easy": dict(terms=5, digits=1),
+    "long": dict(terms=7, digits=1),
     "medium": dict(terms=3, digits=2),
     "hard": dict(terms=4, digits=2),
 }
@@ -324,20 +325,21 @@ def organism_info(path:str|Path, # an organism folder from `build_organism`
 
 # %% ../nbs/10_organism.ipynb #5fb8eae2
 def organism_model(name:str="organism-easy", # organism-<difficulty>[-nodemos]
+                   verbose:bool=False, # print the build's progress (on first use)
                   ) -> Path:
     "The organism folder a model name stands for: `organism-easy`, `organism-medium-nodemos` (the control), ..."
     parts = name.split("-")[1:]
     difficulty = next((p for p in parts if p in DIFFICULTIES), "easy")
     unknown = [p for p in parts if p not in DIFFICULTIES and p != "nodemos"]
     if unknown: raise ValueError(f"Model {name!r}: {unknown} is not a difficulty ({', '.join(DIFFICULTIES)}) or 'nodemos'.")
-    return build_organism(difficulty, correction_demos=0.0 if "nodemos" in parts else 0.25, verbose=False)
+    return build_organism(difficulty, correction_demos=0.0 if "nodemos" in parts else 0.25, verbose=verbose)
 
 def _organism_problems(name:str, split:str|None=None, limit:int|None=None, seed:int=0, difficulty:str="easy", **knobs):
     if name != SOURCE: raise ValueError(f"Unknown organism task {name!r}; use {SOURCE!r}.")
     if knobs: raise ValueError(f"Knobs {sorted(knobs)} do not apply to {SOURCE}; it takes difficulty ({', '.join(DIFFICULTIES)}).")
     return organism_dataset(split or "train", limit or 256, difficulty, seed)
 
-register_model_builder("organism", organism_model, "organism-<easy|medium|hard>[-nodemos]: the CPU-scale model organism (scrpo.organism)")
+register_model_builder("organism", organism_model, "organism-<easy|long|medium|hard>[-nodemos]: the CPU-scale model organism (scrpo.organism)")
 register_data_source("organism", _organism_problems)
 
 # %% ../nbs/10_organism.ipynb #95bec593

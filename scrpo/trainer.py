@@ -45,6 +45,7 @@ class ScRPOConfig(GRPOConfig):
     correction_warmup_steps: int = field(default=1, metadata={"help": "No correction before this optimizer step: the pool needs trial groups first."})
     correction_batch_size: int = field(default=4, metadata={"help": "Pool records per correction step and process; each gets num_generations corrections."})
     correction_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the correction loss relative to the trial loss."})
+    trial_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the trial (GRPO) loss. 0 with corrections on: correction-only training, where trial samples still fill the pool but carry no loss (use correction_every=1, or the steps without corrections update from optimizer momentum alone)."})
     # --- pool (the ErrorPool options)
     pool_capacity: int = field(default=1024, metadata={"help": "Most records the error pool holds."})
     pool_admission: str = field(default="boundary", metadata={"help": "Which groups' wrong answers enter the pool: boundary (0 < group accuracy < 1), any_wrong, all_wrong."})
@@ -89,8 +90,10 @@ def _check_options(self):
         if getattr(self, k) < 0: raise ValueError(f"{k}={getattr(self, k)} must be >= 0.")
     for k in ("correction_batch_size", "pool_capacity", "pool_per_problem_limit", "pool_retire_after_corrections", "pool_max_attempts"):
         if getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)} must be >= 1.")
-    if not (self.correction_loss_weight >= 0 and math.isfinite(self.correction_loss_weight)):
-        raise ValueError(f"correction_loss_weight={self.correction_loss_weight} must be a finite number >= 0.")
+    for k in ("correction_loss_weight", "trial_loss_weight"):
+        if not (getattr(self, k) >= 0 and math.isfinite(getattr(self, k))): raise ValueError(f"{k}={getattr(self, k)} must be a finite number >= 0.")
+    if self.trial_loss_weight == 0 and (self.correction_every == 0 or self.correction_loss_weight == 0):
+        raise ValueError(f"trial_loss_weight=0 with correction_every={self.correction_every} and correction_loss_weight={self.correction_loss_weight} trains on nothing.")
     m = self.max_reflection_prompt_tokens
     if m is not None and (not isinstance(m, int) or m < 1): raise ValueError(f"max_reflection_prompt_tokens={m!r} must be an integer >= 1 or None.")
     if self.reflection_template not in TEMPLATES:
@@ -530,10 +533,12 @@ def _correction_update(self:ScRPOMixin, out:dict, records:list) -> dict:
 # %% ../nbs/06_trainer.ipynb #f486a6a1
 @patch
 def compute_loss(self:ScRPOMixin, model, inputs, return_outputs=False, num_items_in_batch=None):
-    "The base class's public loss on the trial batch plus `correction_loss_weight` x the same loss on the correction batch."
+    "`trial_loss_weight` x the base class's public loss on the trial batch + `correction_loss_weight` x the same loss on the correction batch."
     base = super(ScRPOMixin, self).compute_loss
-    corr = inputs.get("correction")
-    if corr is None: return base(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+    corr, tw = inputs.get("correction"), self.args.trial_loss_weight
+    if corr is None:
+        loss = base(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+        return loss if tw == 1 else loss * tw  # (GRPO refuses return_outputs)
     inputs = {k: v for k, v in inputs.items() if k != "correction"}
     closs = None
     if self.args.correction_loss_weight > 0:
@@ -546,6 +551,7 @@ def compute_loss(self:ScRPOMixin, model, inputs, return_outputs=False, num_items
         self._metrics["train"]["correction/loss"].append(
             self.accelerator.gather(closs.detach()).mean().item() * self.current_gradient_accumulation_steps)
     loss = base(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+    if tw != 1: loss = loss * tw  # the trial pass still runs: its metrics (entropy, clipping) are logged as in GRPO
     return loss if closs is None else loss + self.args.correction_loss_weight * closs
 
 # %% ../nbs/06_trainer.ipynb #dc12d317

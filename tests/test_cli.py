@@ -5,7 +5,7 @@ import pytest, yaml
 import scrpo
 from scrpo import cli
 from scrpo.cli import main
-from scrpo.config import ConfigError, DEMO_CONFIG, load_config
+from scrpo.config import ConfigError, DEMO_CONFIG, ORGANISM_CONFIG, load_config
 from scrpo.pool import ErrorPool
 from test_run import tiny_config  # the tiny run config of the run layer's tests
 
@@ -15,6 +15,7 @@ CPU_ONLY = ["model.backend=transformers", "model.load_in_4bit=false", "train.use
 
 def test_demo_config_file_is_the_packaged_one():
     assert (CONFIGS / "demo-cpu.yaml").read_text(encoding="utf-8") == DEMO_CONFIG
+    assert (CONFIGS / "organism-cpu.yaml").read_text(encoding="utf-8") == ORGANISM_CONFIG
 
 @pytest.mark.parametrize("name", ["demo-cpu", "grpo-demo-cpu"])
 def test_cpu_configs_load(name):

@@ -84,6 +84,22 @@ def test_correction_weight_zero_leaves_trial_loss(tiny):
     tr.train()
     assert "correction/loss" not in tr.state.log_history[1]
 
+def _failing_corrections(prompt, i):
+    "The trial answers of `arithmetic_script`; every correction wrong."
+    out = arithmetic_script(prompt, i)
+    return "The answer is \\boxed{0}" if "earlier attempt" in str(prompt) else out
+
+@pytest.mark.parametrize("script,moves", [(_failing_corrections, False), (arithmetic_script, True)])
+def test_trial_weight_zero_trains_on_successful_corrections_only(tiny, script, moves):
+    tr = make(tiny, config(max_steps=3, trial_loss_weight=0.0, beta=0.0), script=script)
+    before = {k: v.detach().clone() for k, v in tr.model.state_dict().items()}
+    tr.train()
+    logs = [l for l in tr.state.log_history if "loss" in l]
+    assert all(l["trial/accuracy"] == 0.5 for l in logs) and len(tr.pool) > 0  # trials still sampled and pooled
+    assert (logs[-1]["correction/accuracy"] > 0) == moves
+    changed = any(not torch.equal(before[k], v) for k, v in tr.model.state_dict().items())
+    assert changed == moves  # failed corrections have advantage 0 and the trial loss weighs nothing: no update at all
+
 def test_save_and_resume_restore_pool_bit_for_bit(tiny, tmp_path):
     kw = dict(max_steps=4, save_strategy="steps", save_steps=2, correction_every=1, pool_max_attempts=8, pool_retire_after_corrections=5)
     full = make(tiny, config(tmp_path / "full", **kw)); full.train()
@@ -118,6 +134,8 @@ def test_correction_off_matches_trl_grpo(tiny):
 def test_bad_settings_fail_at_once(tiny):
     with pytest.raises(ValueError, match="correction_advantage='always'"): config(correction_advantage="always")
     with pytest.raises(ValueError, match="correction_batch_size=0"): config(correction_batch_size=0)
+    with pytest.raises(ValueError, match="trial_loss_weight=-1"): config(trial_loss_weight=-1.0)
+    with pytest.raises(ValueError, match="trains on nothing"): config(trial_loss_weight=0.0, correction_every=0)
     with pytest.raises(ValueError, match="correctness_reward='acc'"): make(tiny, config(correctness_reward="acc"), script=None)
     model, tok = load_model(tiny)
     with pytest.raises(TypeError, match="ScRPOConfig"):
