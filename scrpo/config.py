@@ -444,7 +444,7 @@ rewards:
   - {name: format_reward, weight: 0.5}
 train:
   max_steps: 6
-  per_device_train_batch_size: 8   # 2 problems x 4 samples
+  per_device_train_batch_size: 16  # 4 problems x 4 samples: with 2 a step, the pool was empty at most correction steps
   num_generations: 4
   max_completion_length: 64
   temperature: 0.7                 # below 1: a 135M model samples fewer broken answers

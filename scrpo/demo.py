@@ -107,7 +107,7 @@ def plot_demo(out:str|Path, # the PNG to write
 
 # %% ../nbs/10a_demo.ipynb #d0000013
 def organism_demo(overrides:list[str]=(), # `section.key=value` items for both arms, e.g. ["train.max_steps=32"]
-                  root:str|Path="runs", # the demo folder goes here: `root/organism-demo-<time>`
+                  root:str|Path|None=None, # the demo folder goes here: `root/organism-demo-<time>`; None: the config's `run.root`
                   parallel:bool|None=None, # the two runs at once in two processes; None: when there are >= 2 CPU cores
                   echo=print, # where progress lines go
                  ) -> dict:
@@ -115,7 +115,7 @@ def organism_demo(overrides:list[str]=(), # `section.key=value` items for both a
     from scrpo.organism import organism_model
     t0 = time.time()
     configs = demo_configs(overrides)
-    demo = RunDir.new(root, "organism-demo")
+    demo = RunDir.new(root or build_config(configs["scrpo"]).run.root, "organism-demo")
     for arm, raw in configs.items(): raw["run"] = {**raw.get("run", {}), "root": str(demo.path), "name": arm}
     trains = {arm: build_config(raw).train for arm, raw in configs.items()}
     name = build_config(configs["scrpo"]).model.name

@@ -7,21 +7,21 @@ Docs: https://scrpo.github.io/scrpo/organism.html.md"""
 
 # %% ../nbs/10_organism.ipynb #a1cd14db
 from __future__ import annotations
-import hashlib, json, random, shutil, time
+import hashlib, json, random, re, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .core import write_json
 from .data import DEFAULT_SYSTEM_PROMPT, LoadReport, Problems, problem_id, register_data_source
 from .models import CHATML_TEMPLATE, SPECIAL_TOKENS, _build_once, _tiny_config, cache_root, prepare_tokenizer, register_model_builder
-from .prompts import reflection_prompt
+from .prompts import reflection_prompt, register_analysis_check
 
 # %% auto #0
 __all__ = ['DIFFICULTIES', 'SOURCE', 'SPLITS', 'HELD_OUT', 'ERROR_KINDS', 'SYSTEM_PROMPT', 'INFO_FILE', 'difficulty_knobs',
            'solution_steps', 'write_solution', 'chain_sum_question', 'split_of', 'organism_dataset', 'corrupt',
            'InjectedError', 'inject_error', 'correction_response', 'sft_examples', 'train_tokenizer', 'new_model',
-           'greedy_accuracy', 'warm_start', 'build_organism', 'organism_info', 'organism_model', 'completion_budget',
-           'measure_organism']
+           'greedy_accuracy', 'warm_start', 'build_organism', 'organism_info', 'organism_model', 'analysis_sums_true',
+           'completion_budget', 'measure_organism']
 
 # %% ../nbs/10_organism.ipynb #66270829
 DIFFICULTIES: dict[str, dict] = {
@@ -341,6 +341,17 @@ def _organism_problems(name:str, split:str|None=None, limit:int|None=None, seed:
 
 register_model_builder("organism", organism_model, "organism-<easy|long|medium|hard>[-nodemos]: the CPU-scale model organism (scrpo.organism)")
 register_data_source("organism", _organism_problems)
+
+# %% ../nbs/10_organism.ipynb #acd46a24
+_CLAIM = re.compile(r"(\d+)\s*\+\s*(\d+)\s+is\s+(\d+)")
+
+def analysis_sums_true(problem:str, # the problem text (unused: a sum is true or false on its own)
+                       analysis:str, # the Analysis section of a correction
+                      ) -> bool:
+    "True unless the Analysis states a false sum (`a+b is c` with c != a + b)."
+    return all(int(a) + int(b) == int(c) for a, b, c in _CLAIM.findall(analysis))
+
+register_analysis_check("organism_sums", analysis_sums_true, overwrite=True)
 
 # %% ../nbs/10_organism.ipynb #95bec593
 def completion_budget(path:str|Path, # an organism folder

@@ -10,12 +10,12 @@ from __future__ import annotations
 import math, re, string
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 # %% auto #0
-__all__ = ['REQUIRED_FIELDS', 'TEMPLATES', 'CHARS_PER_TOKEN', 'ELISION', 'ReflectionTemplate', 'register_template',
-           'get_template', 'strip_think', 'count_tokens', 'truncate_middle', 'reflection_prompt', 'reflection_span',
-           'solution_span', 'split_reflection']
+__all__ = ['REQUIRED_FIELDS', 'TEMPLATES', 'CHARS_PER_TOKEN', 'ELISION', 'ANALYSIS_CHECKS', 'ReflectionTemplate',
+           'register_template', 'get_template', 'strip_think', 'count_tokens', 'truncate_middle', 'reflection_prompt',
+           'reflection_span', 'solution_span', 'split_reflection', 'register_analysis_check']
 
 # %% ../nbs/04_prompts.ipynb #19034817
 REQUIRED_FIELDS = ("problem", "wrong_response")
@@ -284,3 +284,17 @@ def split_reflection(text:str, # a reply to a template with sections
     "The `(analysis, solution)` texts of a reply, or `None` when the model ignored the format."
     s = _sections(text)
     return None if s is None else (text[slice(*s[0])], text[slice(*s[1])])
+
+# %% ../nbs/04_prompts.ipynb #276543c5
+ANALYSIS_CHECKS: dict[str, Callable[[str, str], bool]] = {}
+
+def register_analysis_check(name:str, # key in `ANALYSIS_CHECKS`, the value of `ScRPOConfig.analysis_check`
+                            check:Callable[[str, str], bool], # `(problem, analysis) -> bool`: does this Analysis hold?
+                            overwrite:bool=False, # replace an existing check of that name
+                           ) -> Callable[[str, str], bool]:
+    "Add `check` to `ANALYSIS_CHECKS` under `name`."
+    if not callable(check): raise ValueError(f"Analysis check {name!r} must be callable (problem, analysis) -> bool, not {type(check).__name__}.")
+    if name in ANALYSIS_CHECKS and not overwrite:
+        raise ValueError(f"An analysis check named {name!r} exists already; pick another name or pass overwrite=True.")
+    ANALYSIS_CHECKS[name] = check
+    return check

@@ -246,7 +246,9 @@ def step_line(logs:dict, step:int, max_steps:int, seconds:float) -> str:
     f = lambda k, fmt: "-" if not isinstance(logs.get(k), (int, float)) else format(logs[k], fmt)
     corr = ""
     if "correction/success" in logs and "correction/loss_tokens" in logs:
-        corr = f" | corrections {f('correction/success', '.0%')} right, {f('correction/loss_tokens', '.0f')} loss tokens"
+        n = logs.get("correction/samples")
+        right = f"{round(logs['correction/success'] * n)}/{n:.0f}" if isinstance(n, (int, float)) else f('correction/success', '.0%')
+        corr = f" | corrections {right} right, {f('correction/loss_tokens', '.0f')} loss tokens"
     return (f"step {step}/{max_steps} | reward {f('reward', '.3f')} | accuracy {f('trial/accuracy', '.1%')} | "
             f"pool {f('pool/size', '.0f')}{corr} | {seconds:.0f}s")
 

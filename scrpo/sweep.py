@@ -25,7 +25,7 @@ Docs: https://scrpo.github.io/scrpo/sweep.html.md"""
 
 # %% ../nbs/09_sweep.ipynb #6e810bbd
 from __future__ import annotations
-import hashlib, json, math, os, platform, shutil, sys, time
+import hashlib, json, math, os, platform, shutil, socket, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -38,7 +38,7 @@ from .run import apply_template, eval_kwargs, eval_model, evaluate_untrained, he
 
 # %% auto #0
 __all__ = ['CURVE_KEYS', 'SweepError', 'read_sweep', 'sweep_cells', 'select_cells', 'repo_root', 'cell_config', 'subsample',
-           'run_curves', 'run_cell', 'machine_info', 'cell_path', 'run_sweep', 'coverage']
+           'run_curves', 'run_cell', 'machine_info', 'cell_path', 'claim_cell', 'run_sweep', 'coverage']
 
 # %% ../nbs/09_sweep.ipynb #b127eb18
 class SweepError(ValueError):
@@ -260,6 +260,30 @@ def _status(f:Path, h:str) -> str:
     except json.JSONDecodeError: return "missing"
     return "done" if old == h else "stale"
 
+def _alive(pid) -> bool:
+    try: os.kill(int(pid), 0)
+    except (ProcessLookupError, TypeError, ValueError): return False
+    except PermissionError: pass  # someone else's live process
+    return True
+
+def claim_cell(f:Path, # a cell's result file (`cell_path`)
+              ) -> Path|None:
+    "Claim the cell for this process: a `.claim` file beside `f`, created exclusively; None while another live process holds it."
+    c = f.with_name(f.name + ".claim")
+    c.parent.mkdir(parents=True, exist_ok=True)
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
+    for _ in range(2):
+        try: fd = os.open(c, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try: held = json.loads(c.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError): return None  # being written this instant: held
+            if held.get("host") == me["host"] and not _alive(held.get("pid")):
+                c.unlink(missing_ok=True); continue  # left by a process of this machine that died: take it over
+            return None
+        with os.fdopen(fd, "w") as fh: json.dump(me, fh)
+        return c
+    return None
+
 def run_sweep(sweep:str|Path|dict, # a sweep YAML file or mapping
               results_dir:str|Path|None=None, # default: data/results/<sweep name> under the repository root
               only:list[str]|str|None=None, # arms, seed<k> or arm/seed<k> (see `select_cells`)
@@ -289,18 +313,24 @@ def run_sweep(sweep:str|Path|dict, # a sweep YAML file or mapping
     from tqdm.auto import tqdm
     bar = tqdm(total=len(todo), desc=sw["name"], unit="cell", disable=not progress or not todo)
     for i, p in enumerate(todo):
-        bar.set_postfix_str(p["cell"])
+        bar.set_postfix_str(p["cell"]); bar.update(1)
+        f = cell_path(out, p["arm"], p["seed"])
+        if _status(f, p["config_hash"]) == "done": p["status"] = "done"; continue  # another process finished it meanwhile
+        claim = claim_cell(f)
+        if claim is None: p["status"] = "running elsewhere"; echo(f"[{i + 1}/{len(todo)}] {p['cell']}: running in another process, skipped"); continue
         echo(f"[{i + 1}/{len(todo)}] {p['cell']}" + "".join(f" ({n})" for n in p["notes"]))
         started, t0 = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.time()
-        try: res = run_fn(p["cfg"], eval_only=p["eval_only"], self_correction=sw["self_correction"], keep_model=sw["keep_models"], echo=echo)
+        try:
+            res = run_fn(p["cfg"], eval_only=p["eval_only"], self_correction=sw["self_correction"], keep_model=sw["keep_models"], echo=echo)
+            write_json(f, {
+                "sweep": sw["name"], "sweep_file": sw["path"], "arm": p["arm"], "label": sw["arms"][p["arm"]]["label"], "seed": p["seed"],
+                "overrides": p["overrides"], "eval_only": p["eval_only"], "config_hash": p["config_hash"], "notes": p["notes"],
+                "config": p["cfg"].to_dict(), "versions": package_versions(), "git_commit": git_commit(root), "machine": machine_info(),
+                "started": started, "wall_seconds": round(time.time() - t0, 1), **res})
+            p["status"] = "ran"
         except Exception as e:  # noqa: BLE001 -- one broken cell must not stop the grid; it stays unwritten and is retried
-            p["status"] = f"failed: {type(e).__name__}: {e}"; echo(f"  {p['cell']} {p['status']}"); bar.update(1); continue
-        write_json(cell_path(out, p["arm"], p["seed"]), {
-            "sweep": sw["name"], "sweep_file": sw["path"], "arm": p["arm"], "label": sw["arms"][p["arm"]]["label"], "seed": p["seed"],
-            "overrides": p["overrides"], "eval_only": p["eval_only"], "config_hash": p["config_hash"], "notes": p["notes"],
-            "config": p["cfg"].to_dict(), "versions": package_versions(), "git_commit": git_commit(root), "machine": machine_info(),
-            "started": started, "wall_seconds": round(time.time() - t0, 1), **res})
-        p["status"] = "ran"; bar.update(1)
+            p["status"] = f"failed: {type(e).__name__}: {e}"; echo(f"  {p['cell']} {p['status']}")
+        finally: claim.unlink(missing_ok=True)
     bar.close()
     return [{k: p[k] for k in ("cell", "status", "config_hash", "notes")} for p in plan]
 

@@ -22,7 +22,8 @@ from trl.trainer.utils import split_tensor_dict
 from .core import write_json
 from .pool import ADMISSIONS, EVICTIONS, POOL_FILE, SAMPLINGS, ErrorPool, ScoredGroup
 from .verify import completion_text
-from .prompts import ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span
+from .prompts import (ANALYSIS_CHECKS, ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span,
+                           split_reflection)
 from fastcore.basics import patch
 
 # %% auto #0
@@ -63,6 +64,7 @@ class ScRPOConfig(GRPOConfig):
     # --- the correction update
     correction_loss_tokens: str = field(default="reflection", metadata={"help": "reflection: only the Analysis tokens carry loss; completion: every generated token."})
     correction_advantage: str = field(default="success_only", metadata={"help": "success_only: successful corrections get advantage +1, failed ones 0; group_relative: GRPO's advantage over the G corrections."})
+    analysis_check: str|None = field(default=None, metadata={"help": "Name of a check in scrpo.prompts.ANALYSIS_CHECKS, (problem, analysis) -> bool: a correction then succeeds only when its answer is right and its Analysis passes. None: the answer alone decides."})
     correctness_reward: str|None = field(default=None, metadata={"help": "Name of the reward function whose value decides right/wrong (pool admission, correction success). None: `accuracy_reward` if present, else the first reward function (with a warning)."})
     correct_threshold: float = field(default=0.5, metadata={"help": "A sample is right when its correctness reward is at least this."})
 
@@ -98,6 +100,11 @@ def _check_options(self):
     if m is not None and (not isinstance(m, int) or m < 1): raise ValueError(f"max_reflection_prompt_tokens={m!r} must be an integer >= 1 or None.")
     if self.reflection_template not in TEMPLATES:
         raise ValueError(f"reflection_template={self.reflection_template!r} is not registered; use one of {', '.join(TEMPLATES)} or scrpo.prompts.register_template.")
+    if self.analysis_check is not None:
+        if self.analysis_check not in ANALYSIS_CHECKS:
+            raise ValueError(f"analysis_check={self.analysis_check!r} is not registered; use one of {', '.join(ANALYSIS_CHECKS) or 'none yet'} or scrpo.prompts.register_analysis_check.")
+        if not TEMPLATES[self.reflection_template].has_sections:
+            raise ValueError(f"analysis_check={self.analysis_check!r} needs a template with an Analysis section; reflection_template={self.reflection_template!r} has none.")
     if self.use_vllm and not torch.cuda.is_available():
         raise ValueError("use_vllm=True needs a CUDA GPU and the `gpu` extra (pip install 'scrpo[gpu]'); on a CPU set use_vllm=False.")
 
@@ -494,14 +501,27 @@ def _correction_loss_mask(self:ScRPOMixin, out:dict) -> tuple[torch.Tensor, list
     return loss_mask, found
 
 @patch
+def _analysis_passed(self:ScRPOMixin, out:dict, records:list, found:list[bool]) -> list[bool]:
+    "Whether each of this process's corrections has an Analysis that passes `analysis_check` (all True when none is set)."
+    name = self.args.analysis_check
+    if name is None: return [True] * len(found)
+    check, G, B = ANALYSIS_CHECKS[name], self.num_generations, out["completion_ids"].size(0)
+    tok, start, ok = getattr(self.processing_class, "tokenizer", self.processing_class), self.accelerator.process_index * B, []
+    for i in range(B):
+        parts = split_reflection(tok.decode(out["completion_ids"][i, :int(out["completion_mask"][i].sum())], skip_special_tokens=True)) if found[i] else None
+        ok.append(parts is not None and bool(check(records[(start + i) // G].problem, parts[0])))  # records: every process's, in order
+    return ok
+
+@patch
 def _correction_update(self:ScRPOMixin, out:dict, records:list) -> dict:
     "Correction advantages, the batch cut to its loss tokens, outcomes back to the pool (identically on every rank), metrics."
     a, G, acc = self.args, self.num_generations, self.accelerator
     _, local_completions, rewards = self._last_scored  # rewards: every rank's samples, rank order
     loss_mask, found = self._correction_loss_mask(out)
     found_all = torch.tensor(gather_object(found), device=rewards.device)
+    passed = torch.tensor(gather_object(self._analysis_passed(out, records, found)), device=rewards.device)
     right = self._correct_mask(rewards)
-    success = right & found_all
+    success = right & found_all & passed
     total = (rewards * self.reward_weights.to(rewards.device).unsqueeze(0)).nansum(dim=1)
     adv = correction_advantages(total, success, found_all, G, a.correction_advantage, a.scale_rewards != "none")
     B = out["completion_ids"].size(0)
@@ -524,7 +544,9 @@ def _correction_update(self:ScRPOMixin, out:dict, records:list) -> dict:
     st["records_solved"] += int(sum(corrected)); st["last_correction_step"] = self.state.global_step
     m["correction/accuracy"].append(right.float().mean().item())
     m["correction/success"].append(success.float().mean().item())
+    m["correction/samples"].append(float(success.numel()))  # every process's corrections this step
     m["correction/format_rate"].append(found_all.float().mean().item())
+    if a.analysis_check is not None and found_all.any(): m["correction/analysis_pass"].append(passed[found_all].float().mean().item())
     m["correction/solved_records"].append(float(sum(corrected)))
     m["correction/loss_tokens"].append(float(out["num_items_in_batch"]))
     m["pool/size"].append(float(len(self.pool)))

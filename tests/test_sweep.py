@@ -147,3 +147,25 @@ def test_eval_only_cell_templates_prompts_once(tmp_path):
     res = sweep.run_cell(cfg, eval_only=True, echo=None)
     prompts = [r["prompt"] for r in SampleLog(Path(res["run_dir"]) / "eval" / "before" / "samples.jsonl").records.values()]
     assert len(prompts) == 3 and all(p.count("Q: ") == 1 for p in prompts), prompts
+
+def test_processes_sharing_a_sweep_run_each_cell_once(root):
+    def fn_nested(cfg, **kw):  # while the first cell runs, "another process" runs scrpo/seed2 to the end
+        if not (root / "res" / "scrpo" / "seed2.json").exists(): run(root, Fake(), only=["scrpo/seed2"])
+        return Fake()(cfg, **kw)
+    calls = []
+    def fn(cfg, **kw): calls.append(cfg.run.name); return fn_nested(cfg, **kw)
+    st = {s["cell"]: s["status"] for s in run(root, fn)}
+    assert st["scrpo/seed2"] == "done" and "scrpo-seed2" not in calls and len(calls) == 6
+
+def test_a_live_claim_is_skipped_and_a_dead_one_taken_over(root):
+    import os, socket, subprocess, sys
+    live = root / "res" / "grpo" / "seed0.json.claim"; live.parent.mkdir(parents=True)
+    live.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))  # this process: alive
+    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = root / "res" / "grpo" / "seed1.json.claim"
+    dead.write_text(json.dumps({"host": socket.gethostname(), "pid": int(dead_pid)}))
+    f = Fake()
+    st = {s["cell"]: s["status"] for s in run(root, f)}
+    assert st["grpo/seed0"] == "running elsewhere" and "grpo-seed0" not in f.calls
+    assert st["grpo/seed1"] == "ran" and not dead.exists() and live.exists()
+    assert not list((root / "res").rglob("*.claim"))[1:]  # only the live claim is left

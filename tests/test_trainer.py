@@ -100,6 +100,22 @@ def test_trial_weight_zero_trains_on_successful_corrections_only(tiny, script, m
     changed = any(not torch.equal(before[k], v) for k, v in tr.model.state_dict().items())
     assert changed == moves  # failed corrections have advantage 0 and the trial loss weighs nothing: no update at all
 
+def test_analysis_check_decides_success_with_the_answer(tiny):
+    from scrpo.prompts import ANALYSIS_CHECKS, register_analysis_check
+    seen = []
+    register_analysis_check("t_reject", lambda problem, analysis: seen.append((problem, analysis)) or False, overwrite=True)
+    try:
+        with pytest.raises(ValueError, match="analysis_check='t_nope' is not registered"): config(analysis_check="t_nope")
+        with pytest.raises(ValueError, match="needs a template with an Analysis section"): config(analysis_check="t_reject", reflection_template="retry")
+        tr = make(tiny, config(max_steps=2, analysis_check="t_reject"))
+        tr.train()
+        log = tr.state.log_history[1]
+        assert log["correction/accuracy"] == 0.5 and log["correction/format_rate"] == 0.5  # the script: 0-1 of each group right and formatted
+        assert log["correction/success"] == 0 and log["correction/analysis_pass"] == 0  # ... but no Analysis passes
+        assert (_last_chunk(tr)["advantages"] == 0).all()
+        assert len(seen) == 4 and all(a.strip() == ANALYSIS and "What is" in p for p, a in seen)  # only formatted replies are checked
+    finally: del ANALYSIS_CHECKS["t_reject"]
+
 def test_save_and_resume_restore_pool_bit_for_bit(tiny, tmp_path):
     kw = dict(max_steps=4, save_strategy="steps", save_steps=2, correction_every=1, pool_max_attempts=8, pool_retire_after_corrections=5)
     full = make(tiny, config(tmp_path / "full", **kw)); full.train()
