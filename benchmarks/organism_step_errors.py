@@ -22,6 +22,8 @@ ARMS = {  # arm -> (run folders, evaluation)
     "long/base": ("runs/sweeps/organism_long/base-seed0-*", "before"),
     "long/grpo": ("runs/sweeps/organism_long/grpo-seed*", "after"),
     "long/scrpo": ("runs/sweeps/organism_long/scrpo-seed*", "after"),
+    "checked": ("runs/sweeps/organism_arms/checked-seed*", "after"),
+    "long/scrpo_checked": ("runs/sweeps/organism_checked/scrpo_checked-seed*", "after"),
 }
 STEP = re.compile(r"^\s*(\d+)\+(\d+)=(\d+)\s*$")
 
