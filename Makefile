@@ -45,7 +45,7 @@ test: $(STAMP) browser
 	$(VENV)/bin/nbdev-test --n-workers 2
 	@echo "trainer tests on trl 1.15 (Unsloth's cap):"
 	PYTHONPATH=$(TRL_OLDEST) SCRPO_EXPECT_TRL=1.15.0 $(PY) -m pytest -q -p no:cacheprovider tests/test_trainer.py tests/test_trainer_drop_in.py \
-		-k "expected_trl or ten_steps or loss_mask_covers or matches_trl or resume or log_completions or drop_in" | tail -n 3
+		-k "expected_trl or ten_steps or loss_mask_covers or matches_trl or resume or log_completions or drop_in or trial_weight or analysis_check" | tail -n 3
 	$(PY) -m pytest -q tests
 
 # The documentation site from the notebooks, into _docs/ (every notebook executed, cached in .cache/docs/; see
