@@ -34,7 +34,7 @@ __all__ = ['SCRPO_FIELDS', 'STEP_STATE', 'STATE_FILE', 'ScRPOConfig', 'scrpo_con
 _CHOICES = {
     "pool_admission": ADMISSIONS, "pool_eviction": EVICTIONS, "pool_sampling": SAMPLINGS,
     "reflection_think": ("strip", "keep"),
-    "correction_loss_tokens": ("reflection", "completion"),
+    "correction_loss_tokens": ("reflection", "solution", "completion"),
     "correction_advantage": ("success_only", "group_relative"),
 }
 
@@ -62,7 +62,7 @@ class ScRPOConfig(GRPOConfig):
     max_reflection_prompt_tokens: int | None = field(default=1024, metadata={"help": "Token budget of the whole reflection prompt; a longer earlier answer keeps its beginning and end around an elision mark. None keeps it whole."})
     reflection_think: str = field(default="strip", metadata={"help": "What happens to a <think> section of the earlier wrong answer: strip or keep."})
     # --- the correction update
-    correction_loss_tokens: str = field(default="reflection", metadata={"help": "reflection: only the Analysis tokens carry loss; completion: every generated token."})
+    correction_loss_tokens: str = field(default="reflection", metadata={"help": "reflection: only the Analysis tokens carry loss; solution: only the Corrected Solution tokens (the Analysis stays context); completion: every generated token. With a template without sections, all three are every generated token."})
     correction_advantage: str = field(default="success_only", metadata={"help": "success_only: successful corrections get advantage +1, failed ones 0; group_relative: GRPO's advantage over the G corrections."})
     analysis_check: str|None = field(default=None, metadata={"help": "Name of a check in scrpo.prompts.ANALYSIS_CHECKS, (problem, analysis) -> bool: a correction then succeeds only when its answer is right and its Analysis passes. None: the answer alone decides."})
     correctness_reward: str|None = field(default=None, metadata={"help": "Name of the reward function whose value decides right/wrong (pool admission, correction success). None: `accuracy_reward` if present, else the first reward function (with a warning)."})
@@ -485,7 +485,7 @@ def _move_new_metrics(self:ScRPOMixin, before:dict[str, int], prefix:str):
 
 @patch
 def _correction_loss_mask(self:ScRPOMixin, out:dict) -> tuple[torch.Tensor, list[bool]]:
-    "The tokens of each correction that carry the loss (its Analysis, or all of it), and whether its sections were found."
+    "The tokens of each correction that carry the loss (its Analysis, its Corrected Solution, or all of it), and whether its sections were found."
     a = self.args
     has_sections = TEMPLATES[a.reflection_template].has_sections
     ids, cmask = out["completion_ids"], out["completion_mask"]
@@ -493,11 +493,12 @@ def _correction_loss_mask(self:ScRPOMixin, out:dict) -> tuple[torch.Tensor, list
     for i in range(ids.size(0)):
         n = int(cmask[i].sum())
         text, spans = token_char_spans(self.processing_class, ids[i, :n].tolist())
-        span = reflection_span(text) if has_sections else (0, len(text))
+        pick = solution_span if a.correction_loss_tokens == "solution" else reflection_span  # both None when the format was ignored
+        span = pick(text) if has_sections else (0, len(text))
         found.append(span is not None)
         if span is None: continue
-        if a.correction_loss_tokens == "reflection": loss_mask[i, :n] = torch.tensor(span_token_mask(spans, *span))
-        else: loss_mask[i, :n] = 1
+        if a.correction_loss_tokens == "completion": loss_mask[i, :n] = 1
+        else: loss_mask[i, :n] = torch.tensor(span_token_mask(spans, *span))
     return loss_mask, found
 
 @patch

@@ -1,5 +1,5 @@
 "ScRPOTrainer on a tiny offline model: pool filling, correction masks and advantages, checkpoints, equivalence with GRPO."
-import json, math
+import json, math, re
 from pathlib import Path
 import pytest, torch
 from trl import GRPOConfig, GRPOTrainer
@@ -45,7 +45,7 @@ def test_log_completions_shows_correction_samples_with_the_earlier_wrong_answer(
 def _last_chunk(tr):
     return tr._correction_chunks[0]
 
-@pytest.mark.parametrize("tokens", ["reflection", "completion"])
+@pytest.mark.parametrize("tokens", ["reflection", "solution", "completion"])
 def test_loss_mask_covers_exactly_the_configured_tokens(tiny, tokens):
     tr = make(tiny, config(max_steps=2, correction_loss_tokens=tokens))
     tr.train()
@@ -56,6 +56,8 @@ def test_loss_mask_covers_exactly_the_configured_tokens(tiny, tokens):
         formatted = c["advantages"][i] == 1  # the script: corrections 0-1 of each group formatted and right
         if tokens == "reflection":
             assert kept.strip() == (ANALYSIS if formatted else "")
+        elif tokens == "solution":  # the script's Corrected Solution, "a + b = \\boxed{a+b}", and nothing of the Analysis
+            assert re.fullmatch(r"\d+ \+ \d+ = \\boxed\{\d+\}", kept.strip()) if formatted else kept == ""
         else:
             assert kept.startswith("Analysis:") if formatted else kept == ""
 
