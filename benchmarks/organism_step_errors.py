@@ -5,7 +5,8 @@ evaluation after training (attempt 2 after a `reflect` prompt), the share of rig
 a false sum (`a+b is c` with c != a+b), among those that state one.
 
 Reads the run folders a sweep left under runs/sweeps/ (not committed: they hold the samples) and writes
-data/results/organism_step_errors.json, which nbs/experiments/12_organism.ipynb renders.
+data/results/organism_step_errors.json, which nbs/experiments/12_organism.ipynb renders. An arm whose run folders are
+not on this machine keeps the entry the file already has (computed by this script where those folders were), and says so.
 
     python benchmarks/organism_step_errors.py
 """
@@ -24,6 +25,9 @@ ARMS = {  # arm -> (run folders, evaluation)
     "long/scrpo": ("runs/sweeps/organism_long/scrpo-seed*", "after"),
     "checked": ("runs/sweeps/organism_arms/checked-seed*", "after"),
     "long/scrpo_checked": ("runs/sweeps/organism_checked/scrpo_checked-seed*", "after"),
+    "solution": ("runs/sweeps/organism_anchor_easy/scrpo_solution-seed*", "after"),
+    "long/scrpo_solution": ("runs/sweeps/organism_anchor/scrpo_solution-seed*", "after"),
+    "long/scrpo_weight_025": ("runs/sweeps/organism_anchor/scrpo_weight_025-seed*", "after"),
 }
 STEP = re.compile(r"^\s*(\d+)\+(\d+)=(\d+)\s*$")
 
@@ -56,12 +60,17 @@ def false_analyses(rows:list[dict]) -> tuple[int, int]:
     return stated, false
 
 def main() -> int:
+    out = ROOT / "data" / "results" / "organism_step_errors.json"
+    earlier = json.loads(out.read_text())["arms"] if out.is_file() else {}
     res = {}
     for arm, (pattern, which) in ARMS.items():
         runs = {}
         for r in sorted(ROOT.glob(pattern)): runs.setdefault(r.name.rsplit("-", 2)[0], r)  # one folder a seed (a replayed cell ran twice)
         runs = list(runs.values())
-        if not runs: print(f"{arm}: no run folders match {pattern}; run its sweep cells first", file=sys.stderr); continue
+        if not runs:
+            if arm in earlier: res[arm] = earlier[arm]; print(f"{arm}: no run folders match {pattern} here; kept the recorded entry", file=sys.stderr)
+            else: print(f"{arm}: no run folders match {pattern}; run its sweep cells first", file=sys.stderr)
+            continue
         per_seed = []
         for r in runs:
             rows = [json.loads(l) for l in (r / "eval" / which / "samples.jsonl").open()]
@@ -77,7 +86,6 @@ def main() -> int:
         res[arm] = {"runs": len(runs), "evaluation": which,
                     **{k: round(100 * statistics.mean(s[k] for s in per_seed if k in s), 1) for k in per_seed[0]}}
         print(arm, res[arm])
-    out = ROOT / "data" / "results" / "organism_step_errors.json"
     out.write_text(json.dumps({"command": "python benchmarks/organism_step_errors.py", "unit": "% of greedy held-out replies, mean over runs",
                                "arms": res}, indent=1) + "\n")
     print(f"wrote {out}")

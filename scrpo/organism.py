@@ -7,7 +7,7 @@ Docs: https://scrpo.github.io/scrpo/organism.html.md"""
 
 # %% ../nbs/10_organism.ipynb #a1cd14db
 from __future__ import annotations
-import hashlib, json, random, re, shutil, time
+import hashlib, json, random, re, shutil, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +17,11 @@ from .models import CHATML_TEMPLATE, SPECIAL_TOKENS, _build_once, _tiny_config, 
 from .prompts import reflection_prompt, register_analysis_check
 
 # %% auto #0
-__all__ = ['DIFFICULTIES', 'SOURCE', 'SPLITS', 'HELD_OUT', 'ERROR_KINDS', 'SYSTEM_PROMPT', 'INFO_FILE', 'difficulty_knobs',
-           'solution_steps', 'write_solution', 'chain_sum_question', 'split_of', 'organism_dataset', 'corrupt',
-           'InjectedError', 'inject_error', 'correction_response', 'sft_examples', 'train_tokenizer', 'new_model',
-           'greedy_accuracy', 'warm_start', 'build_organism', 'organism_info', 'organism_model', 'analysis_sums_true',
-           'completion_budget', 'measure_organism']
+__all__ = ['DIFFICULTIES', 'SOURCE', 'SPLITS', 'HELD_OUT', 'ERROR_KINDS', 'SYSTEM_PROMPT', 'INFO_FILE', 'RECORDED_ORGANISMS',
+           'difficulty_knobs', 'solution_steps', 'write_solution', 'chain_sum_question', 'split_of', 'organism_dataset',
+           'corrupt', 'InjectedError', 'inject_error', 'correction_response', 'sft_examples', 'train_tokenizer',
+           'new_model', 'greedy_accuracy', 'warm_start', 'weights_fingerprint', 'build_organism', 'organism_info',
+           'organism_model', 'analysis_sums_true', 'completion_budget', 'measure_organism']
 
 # %% ../nbs/10_organism.ipynb #66270829
 DIFFICULTIES: dict[str, dict] = {
@@ -275,6 +275,15 @@ def warm_start(model, tok, # the model to train in place, and its tokenizer
 _ORGANISM_FORMAT = 1  # bump when the build's output changes, to invalidate old caches
 INFO_FILE = "organism.json"
 
+def weights_fingerprint(model) -> str:
+    "SHA-256 of a model's parameters and buffers (names, dtypes, shapes and bytes, in name order)."
+    import torch
+    h = hashlib.sha256()
+    for k, t in sorted(model.state_dict().items()):
+        t = t.detach().cpu().contiguous()
+        h.update(f"{k}|{t.dtype}|{tuple(t.shape)}".encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
 def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"terms": .., "digits": ..}
                    correction_demos:float=0.25, # share of SFT rows that are correction demonstrations; 0.0: the control
                    seed:int=0, # seeds the problems, the tokenizer corpus, the weights and the SFT order
@@ -284,6 +293,7 @@ def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"t
                    n_sft:int=16000, # distinct SFT rows (repeated when `max_steps * batch_size` is larger)
                    stop_accuracy:float|None=0.45, # stop SFT once greedy `dev` accuracy reaches it; None: run `max_steps`
                    eval_every:int=25, n_probe:int=128, # how often, and on how many `dev` problems, to check
+                   threads:int=1, # torch CPU threads for the build (the caller's setting is restored after): the weights depend on it
                    path:str|Path|None=None, # where to save; default: a cache folder keyed by the arguments
                    verbose:bool=True, # print the checks and a summary
                   ) -> Path:
@@ -291,13 +301,19 @@ def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"t
     knobs = difficulty_knobs(difficulty)
     args = dict(knobs=knobs, correction_demos=correction_demos, seed=seed, error_kinds=error_kinds, hidden_size=hidden_size,
                 num_layers=num_layers, num_heads=num_heads, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
-                n_sft=n_sft, stop_accuracy=stop_accuracy, eval_every=eval_every, n_probe=n_probe, format=_ORGANISM_FORMAT)
+                n_sft=n_sft, stop_accuracy=stop_accuracy, eval_every=eval_every, n_probe=n_probe, threads=threads, format=_ORGANISM_FORMAT)
     key = hashlib.sha256(json.dumps(args, sort_keys=True).encode()).hexdigest()[:16]
     name = f"t{knobs['terms']}d{knobs['digits']}-c{correction_demos:g}-s{seed}"
     dest = Path(path) if path is not None else cache_root() / "organism" / f"{name}-{key}"
+    if not (isinstance(threads, int) and threads >= 1): raise ValueError(f"threads={threads!r} must be an integer >= 1.")
     def build(tmp:Path):
-        import datasets
-        t0 = time.perf_counter()
+        import torch
+        t0, caller_threads = time.perf_counter(), torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try: _build(tmp, t0)
+        finally: torch.set_num_threads(caller_threads)
+    def _build(tmp:Path, t0:float):
+        import datasets, torch
         tok = train_tokenizer(_corpus(knobs, seed))
         model = new_model(tok, hidden_size, num_layers, num_heads, seed)
         rows = sft_examples(n_sft, knobs, correction_demos, error_kinds, seed)
@@ -312,18 +328,29 @@ def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"t
         info = {"args": args, "n_params": sum(p.numel() for p in model.parameters()), "vocab_size": len(tok),
                 "sft_steps": steps,
                 "dev_accuracy": curve[-1]["accuracy"] if curve else None, "curve": curve,
+                "weights_sha256": weights_fingerprint(model), "torch_threads": torch.get_num_threads(),
+                "cpu_capability": torch.backends.cpu.get_cpu_capability(),
                 "build_seconds": round(time.perf_counter() - t0, 1)}
         write_json(tmp / INFO_FILE, info)
         if verbose: print(f"organism {name}: {info['n_params']:,} parameters, {info['sft_steps']} SFT steps, "
-                          f"dev accuracy {info['dev_accuracy']}, built in {info['build_seconds']} s")
+                          f"dev accuracy {info['dev_accuracy']}, weights {info['weights_sha256'][:12]}, built in {info['build_seconds']} s")
     return _build_once(dest, {"organism": args}, build)
 
 def organism_info(path:str|Path, # an organism folder from `build_organism`
                  ) -> dict:
-    "What `build_organism` recorded: arguments, parameter count, SFT steps, `dev` accuracy curve, build time."
+    "What `build_organism` recorded: arguments, parameter count, SFT steps, `dev` accuracy curve, weights fingerprint, threads, build time."
     return json.loads((Path(path) / INFO_FILE).read_text(encoding="utf-8"))
 
 # %% ../nbs/10_organism.ipynb #5fb8eae2
+# The organisms of the recorded study (nbs/experiments/12_organism.ipynb): the torch threads each was built with, and
+# the fingerprint of its weights as built on this project's CI machine (x86-64, AVX-512). A name builds with those
+# threads, so a sweep that names an organism trains from the recorded weights, and warns where a build differs.
+RECORDED_ORGANISMS: dict[str, tuple[int, str]] = {
+    "organism-easy": (2, "9f1d205e8655ba380f79499f46bb130cc82f749548710cf95bee5c9ea01e2912"),
+    "organism-easy-nodemos": (2, "7efab95aa863ba3ddaa3ccbe2c698982f072f30e66ec3be79b9a91092a6a29c9"),
+    "organism-long": (1, "8fd5cd60ef6f77528b5750f8f9e4d265c1d17fbfa5d788780e0e3fefe46829ab"),
+}
+
 def organism_model(name:str="organism-easy", # organism-<difficulty>[-nodemos]
                    verbose:bool=False, # print the build's progress (on first use)
                   ) -> Path:
@@ -332,7 +359,14 @@ def organism_model(name:str="organism-easy", # organism-<difficulty>[-nodemos]
     difficulty = next((p for p in parts if p in DIFFICULTIES), "easy")
     unknown = [p for p in parts if p not in DIFFICULTIES and p != "nodemos"]
     if unknown: raise ValueError(f"Model {name!r}: {unknown} is not a difficulty ({', '.join(DIFFICULTIES)}) or 'nodemos'.")
-    return build_organism(difficulty, correction_demos=0.0 if "nodemos" in parts else 0.25, verbose=verbose)
+    canonical = f"organism-{difficulty}" + ("-nodemos" if "nodemos" in parts else "")
+    threads, recorded = RECORDED_ORGANISMS.get(canonical, (1, None))
+    path = build_organism(difficulty, correction_demos=0.0 if "nodemos" in parts else 0.25, threads=threads, verbose=verbose)
+    got = organism_info(path).get("weights_sha256")
+    if recorded and got != recorded:
+        warnings.warn(f"{canonical} built here has weights {str(got)[:12]}, not the recorded study's {recorded[:12]} (another CPU can sum "
+                      f"floats differently): runs trained from it are not comparable with data/results/organism*.", stacklevel=2)
+    return path
 
 def _organism_problems(name:str, split:str|None=None, limit:int|None=None, seed:int=0, difficulty:str="easy", **knobs):
     if name != SOURCE: raise ValueError(f"Unknown organism task {name!r}; use {SOURCE!r}.")

@@ -3,8 +3,9 @@ import random
 from pathlib import Path
 
 import pytest
+import scrpo.organism
 from scrpo.organism import (build_organism, correction_response, inject_error, measure_organism, organism_dataset,
-                            organism_info, sft_examples, split_of, ERROR_KINDS)
+                            organism_info, sft_examples, split_of, weights_fingerprint, ERROR_KINDS)
 from scrpo.prompts import reflection_prompt, split_reflection
 from scrpo.verify import check
 
@@ -52,6 +53,44 @@ def test_builder_is_deterministic_and_cached(tmp_path):
     c = build_organism(path=tmp_path / "c", **{**TINY, "correction_demos": 0.0})
     assert (c / "model.safetensors").read_bytes() != (a / "model.safetensors").read_bytes()
     assert organism_info(a)["sft_steps"] == 3 and organism_info(c)["args"]["correction_demos"] == 0.0
+
+def test_builder_pins_its_threads_and_records_a_fingerprint(tmp_path, monkeypatch):
+    import torch
+    from scrpo.models import load_model
+    seen, real = [], scrpo.organism.warm_start
+    monkeypatch.setattr(scrpo.organism, "warm_start", lambda *a, **k: seen.append(torch.get_num_threads()) or real(*a, **k))
+    caller = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        a = build_organism(path=tmp_path / "a", **TINY)  # SFT runs on the build's 1 thread, not the caller's 2
+        assert seen == [1] and torch.get_num_threads() == 2
+        build_organism(path=tmp_path / "b", threads=2, **TINY)
+        assert seen == [1, 2] and torch.get_num_threads() == 2
+    finally: torch.set_num_threads(caller)
+    info = organism_info(a)
+    assert info["torch_threads"] == 1 and info["args"]["threads"] == 1
+    assert info["weights_sha256"] == weights_fingerprint(load_model(a)[0])  # the saved weights are the fingerprinted ones
+    with pytest.raises(ValueError, match="threads=0"): build_organism(path=tmp_path / "c", threads=0, **TINY)
+
+def test_named_organisms_build_as_recorded(tmp_path, monkeypatch):
+    import json, warnings
+    calls, weights = [], {}
+    def fake_build(difficulty, correction_demos, threads, verbose):
+        calls.append((difficulty, correction_demos, threads))
+        d = tmp_path / f"{difficulty}-{correction_demos}"; d.mkdir(exist_ok=True)
+        (d / "organism.json").write_text(json.dumps({"weights_sha256": weights.get((difficulty, correction_demos), "0" * 64)}))
+        return d
+    monkeypatch.setattr(scrpo.organism, "build_organism", fake_build)
+    rec = scrpo.organism.RECORDED_ORGANISMS
+    weights.update({("easy", 0.25): rec["organism-easy"][1], ("long", 0.25): rec["organism-long"][1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the recorded weights: no warning
+        scrpo.organism.organism_model("organism-easy"); scrpo.organism.organism_model("organism-long")
+        scrpo.organism.organism_model("organism-medium")  # not in the study: threads 1, nothing to compare
+    assert calls == [("easy", 0.25, rec["organism-easy"][0]), ("long", 0.25, rec["organism-long"][0]), ("medium", 0.25, 1)]
+    with pytest.warns(UserWarning, match="organism-easy-nodemos built here has weights 000000000000, not the recorded"):
+        scrpo.organism.organism_model("organism-easy-nodemos")
+    assert calls[-1] == ("easy", 0.0, rec["organism-easy-nodemos"][0])
 
 def test_builder_uses_the_cache_root(tmp_path, monkeypatch):
     monkeypatch.setenv("SCRPO_CACHE", str(tmp_path))
