@@ -14,16 +14,22 @@ Usage: python benchmarks/bench_organism.py [--prompts 16] [--gens 4] [--steps 5]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
+def organism_path(difficulty:str, demos:float, verbose:bool=True):
+    "The organism a sweep names (`organism_model`: the recorded study's build) where the mix is a named one, else a build."
+    from scrpo.organism import build_organism, organism_model
+    if demos in (0.25, 0.0): return organism_model(f"organism-{difficulty}" + ("-nodemos" if demos == 0.0 else ""), verbose=verbose)
+    return build_organism(difficulty, demos, seed=0, verbose=verbose)
+
 def run_variant(a, variant, out):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from scrpo.data import to_prompts
     from scrpo.models import load_model
-    from scrpo.organism import build_organism, completion_budget, organism_dataset
+    from scrpo.organism import completion_budget, organism_dataset
     from scrpo.trainer import ScRPOConfig, ScRPOTrainer
     from scrpo.verify import accuracy_reward
     torch.set_num_threads(a.threads)
-    path = build_organism(a.difficulty, a.correction_demos, seed=0)
+    path = organism_path(a.difficulty, a.correction_demos)
     model, tok = load_model(path)
     ds = to_prompts(organism_dataset("train", 512, a.difficulty, seed=1))
     max_new = a.max_new or completion_budget(path)
@@ -50,12 +56,12 @@ def run_variant(a, variant, out):
 def measure(a):
     "Build both arms (cached after the first time) and print what the warm start reached."
     import torch
-    from scrpo.organism import build_organism, measure_organism, organism_info
+    from scrpo.organism import measure_organism, organism_info
     torch.set_num_threads(a.threads)
     print(f"{'correction_demos':>16} {'params':>9} {'SFT steps':>9} {'build s':>8} {'dev acc':>8} {'test first-attempt':>19} "
           f"{'wrong':>6} {'correction success':>19} {'correction format':>18} {'break rate':>11}")
     for demos in (a.correction_demos, 0.0):
-        path = build_organism(a.difficulty, demos, seed=0, verbose=False)
+        path = organism_path(a.difficulty, demos, verbose=False)
         info, m = organism_info(path), measure_organism(path, n=200, seed=0)
         print(f"{demos:16g} {info['n_params']:9,} {info['sft_steps']:9} {info['build_seconds']:8.1f} {info['dev_accuracy']:8.3f} "
               f"{m['first_attempt_accuracy']:19.3f} {m['wrong_first_attempts']:6} {m['correction_success']:19.3f} "
@@ -73,8 +79,7 @@ def main():
     a = ap.parse_args()
     if a._child: return run_variant(a, *a._child)
     if a.measure: measure(a)
-    from scrpo.organism import build_organism  # build once here, so the children only load it
-    t0 = time.perf_counter(); build_organism(a.difficulty, a.correction_demos, seed=0); print(f"organism ready in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter(); organism_path(a.difficulty, a.correction_demos); print(f"organism ready in {time.perf_counter() - t0:.1f} s")
     rows = []
     for v in a.variants.split(","):
         out = tempfile.mktemp(suffix=".json")
