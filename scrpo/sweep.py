@@ -38,7 +38,7 @@ from .run import apply_template, eval_kwargs, eval_model, evaluate_untrained, he
 
 # %% auto #0
 __all__ = ['CURVE_KEYS', 'SweepError', 'read_sweep', 'sweep_cells', 'select_cells', 'repo_root', 'cell_config', 'subsample',
-           'run_curves', 'run_cell', 'machine_info', 'cell_path', 'claim_cell', 'run_sweep', 'coverage']
+           'run_curves', 'model_source', 'run_cell', 'machine_info', 'cell_path', 'claim_cell', 'run_sweep', 'coverage']
 
 # %% ../nbs/09_sweep.ipynb #b127eb18
 class SweepError(ValueError):
@@ -230,6 +230,18 @@ def _trained_cell(cfg, self_correction:dict|None, keep_model:bool, echo) -> dict
             "samples_generated": {"trial": trial, "correction": s["correction"]["corrections_total"],
                                   "eval": _n_eval(before) + _n_eval(after)}}
 
+def model_source(name:str, # the cell's `model.name`
+                ) -> dict:
+    "What a model name stood for when the cell ran: the folder or Hub id, and for a built organism its build record."
+    from .models import resolve_model
+    from .organism import INFO_FILE
+    src = {"name": str(name), "resolved": resolve_model(name)}  # built and cached by the run: no second build
+    info = Path(src["resolved"]) / INFO_FILE
+    if info.is_file():
+        d = json.loads(info.read_text(encoding="utf-8"))
+        src.update({k: d.get(k) for k in ("weights_sha256", "sft_steps", "dev_accuracy", "torch_threads")})
+    return src
+
 def run_cell(cfg, # the cell's `RunConfig` (from `cell_config`)
              eval_only:bool=False, # evaluate the untrained model only
              self_correction:dict|None=None, # `{sets, template, max_new_tokens}`; None: skip
@@ -238,7 +250,7 @@ def run_cell(cfg, # the cell's `RunConfig` (from `cell_config`)
     "Run one cell (train and evaluate, or evaluate only) and return what its result file keeps."
     t0 = time.time()
     res = _eval_only_cell(cfg, self_correction) if eval_only else _trained_cell(cfg, self_correction, keep_model, echo)
-    return {**res, "seconds": round(time.time() - t0, 1)}
+    return {**res, "model": model_source(cfg.model.name), "seconds": round(time.time() - t0, 1)}
 
 # %% ../nbs/09_sweep.ipynb #b64512cf
 def machine_info() -> dict:

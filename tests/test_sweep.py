@@ -147,6 +147,14 @@ def test_eval_only_cell_templates_prompts_once(tmp_path):
     res = sweep.run_cell(cfg, eval_only=True, echo=None)
     prompts = [r["prompt"] for r in SampleLog(Path(res["run_dir"]) / "eval" / "before" / "samples.jsonl").records.values()]
     assert len(prompts) == 3 and all(p.count("Q: ") == 1 for p in prompts), prompts
+    assert res["model"]["name"] == "tiny-llama" and Path(res["model"]["resolved"]).is_dir() and "weights_sha256" not in res["model"]
+
+def test_model_source_records_an_organism_build(tmp_path):
+    from scrpo.organism import build_organism, organism_info
+    p = build_organism(path=tmp_path / "org", hidden_size=32, num_layers=1, num_heads=2, max_steps=2, batch_size=4, n_sft=16,
+                       n_probe=4, eval_every=100, stop_accuracy=None, verbose=False)
+    src = sweep.model_source(p)
+    assert src["resolved"] == str(p) and src["weights_sha256"] == organism_info(p)["weights_sha256"] and src["torch_threads"] == 1
 
 def test_processes_sharing_a_sweep_run_each_cell_once(root):
     def fn_nested(cfg, **kw):  # while the first cell runs, "another process" runs scrpo/seed2 to the end
