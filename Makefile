@@ -27,8 +27,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -q --no-deps --target $(TRL_OLDEST) trl==1.15.0 $(QUIET)
 	@touch $(STAMP)
 
+# The main job: GRPO and ScRPO side by side on the model organism (minutes; prints where demo.png and demo.json are).
+# The SmolLM2 run is `scrpo demo smollm2`.
 demo: $(STAMP)
-	$(VENV)/bin/scrpo demo
+	$(VENV)/bin/scrpo demo organism
 
 # Debian's chromium and chromium-driver for tests/test_docs.py (Playwright's own browser download is not possible here).
 # Installed once with apt-get when missing (as root); elsewhere the browser test skips and says why.

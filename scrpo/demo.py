@@ -120,7 +120,7 @@ def organism_demo(overrides:list[str]=(), # `section.key=value` items for both a
     trains = {arm: build_config(raw).train for arm, raw in configs.items()}
     name = build_config(configs["scrpo"]).model.name
     if str(name).startswith("organism-"):
-        echo(f"organism: {name} (built on first use, a few minutes of SFT with progress below; then cached)")
+        echo(f"organism: {name} (the shipped folder when the repository has it; else built on first use, a few minutes of SFT with progress below, then cached)")
         echo(f"organism: {organism_model(name, verbose=True)}")
     b = equal_budget(trains["scrpo"])
     echo(f"training GRPO for {b['grpo_steps']} steps and ScRPO for {b['scrpo_steps']} steps (+{b['correction_steps']} correction "
@@ -150,5 +150,7 @@ def demo_text(s:dict, # what `organism_demo` returned
     lines.append(f"ScRPO's corrections: {c['corrections_right']} of {c['corrections_total']} succeeded ({pct(c['success_rate'])}); "
                  f"error pool {arms['scrpo']['pool']['size']} records")
     lines.append("one seed shows the method at work, not which method is better: see nbs/experiments/12_organism.ipynb (10 seeds)")
-    lines.append(f"plot: {s['plot']}; run folders: {', '.join(v['run_dir'] for v in arms.values())}")
+    lines.append(f"plot: {s['plot']}")
+    lines.append(f"summary: {Path(s['plot']).with_name('demo.json')}")
+    lines.append(f"run folders: {', '.join(v['run_dir'] for v in arms.values())}")
     return "\n".join(lines)

@@ -7,7 +7,7 @@ Docs: https://scrpo.github.io/scrpo/organism.html.md"""
 
 # %% ../nbs/10_organism.ipynb #a1cd14db
 from __future__ import annotations
-import hashlib, json, random, re, shutil, time, warnings
+import hashlib, json, os, random, re, shutil, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +18,10 @@ from .prompts import reflection_prompt, register_analysis_check
 
 # %% auto #0
 __all__ = ['DIFFICULTIES', 'SOURCE', 'SPLITS', 'HELD_OUT', 'ERROR_KINDS', 'SYSTEM_PROMPT', 'INFO_FILE', 'RECORDED_ORGANISMS',
-           'difficulty_knobs', 'solution_steps', 'write_solution', 'chain_sum_question', 'split_of', 'organism_dataset',
-           'corrupt', 'InjectedError', 'inject_error', 'correction_response', 'sft_examples', 'train_tokenizer',
-           'new_model', 'greedy_accuracy', 'warm_start', 'weights_fingerprint', 'build_organism', 'organism_info',
+           'CHECKSUMS', 'difficulty_knobs', 'solution_steps', 'write_solution', 'chain_sum_question', 'split_of',
+           'organism_dataset', 'corrupt', 'InjectedError', 'inject_error', 'correction_response', 'sft_examples',
+           'train_tokenizer', 'new_model', 'greedy_accuracy', 'warm_start', 'weights_fingerprint', 'build_organism',
+           'organism_info', 'find_sft_steps', 'shipped_root', 'ship_organism', 'check_shipped', 'shipped_organism',
            'organism_model', 'analysis_sums_true', 'completion_budget', 'measure_organism']
 
 # %% ../nbs/10_organism.ipynb #66270829
@@ -233,12 +234,13 @@ def greedy_accuracy(model, tok, # the model and its tokenizer
     return sum(v.correct for v in check_many(outs, [p["answer"] for p in problems])) / len(problems)
 
 # %% ../nbs/10_organism.ipynb #cdb76c7c
-def _stop_callback(tok, probe:list[dict], every:int, stop_accuracy:float|None, curve:list, verbose:bool):
-    "A `TrainerCallback`: greedy accuracy on `probe` every `every` steps into `curve`; stops training at `stop_accuracy`."
+def _stop_callback(tok, probe:list[dict], every:int, stop_accuracy:float|None, curve:list, verbose:bool, stop_step:int|None=None):
+    "A `TrainerCallback`: greedy accuracy on `probe` every `every` steps into `curve`; stops at `stop_step`, or at `stop_accuracy`."
     from transformers import TrainerCallback
     t0 = time.perf_counter()
     class StopAt(TrainerCallback):
         def on_step_end(self, args, state, control, model=None, **kw):
+            if stop_step is not None and state.global_step >= stop_step: control.should_training_stop = True
             if state.global_step % every: return
             acc = greedy_accuracy(model, tok, probe)
             curve.append({"step": state.global_step, "accuracy": acc, "seconds": round(time.perf_counter() - t0, 1)})
@@ -252,11 +254,16 @@ def warm_start(model, tok, # the model to train in place, and its tokenizer
                out:str|Path, # the trainer's output folder (nothing is saved there)
                max_steps:int=1500, batch_size:int=32, learning_rate:float=2e-3, # SFT budget (cosine schedule)
                eval_every:int=25, # steps between checks
-               stop_accuracy:float|None=0.45, # stop once `probe` accuracy reaches it; None: run `max_steps`
+               stop_accuracy:float|None=None, # stop once `probe` accuracy reaches it (a threshold search)
                seed:int=0, # data order
                verbose:bool=False, # print the checks and the trainer's logs
+               sft_steps:int|None=None, # stop after exactly this many steps of the `max_steps` schedule (a fixed-step build)
               ) -> tuple[int, list[dict]]:
-    "SFT with TRL's `SFTTrainer` until greedy accuracy on `probe` reaches `stop_accuracy`: the steps taken and the accuracy curve."
+    "SFT with TRL's `SFTTrainer` for `sft_steps` steps, or until greedy accuracy on `probe` reaches `stop_accuracy`: the steps taken and the accuracy curve."
+    if sft_steps is not None and stop_accuracy is not None:
+        raise ValueError(f"sft_steps={sft_steps} and stop_accuracy={stop_accuracy} both stop the warm start; give one of them.")
+    if sft_steps is not None and not (isinstance(sft_steps, int) and 1 <= sft_steps <= max_steps):
+        raise ValueError(f"sft_steps={sft_steps!r} must be an integer from 1 to max_steps={max_steps}.")
     from datasets import Dataset
     from transformers import PrinterCallback
     from trl import SFTConfig, SFTTrainer
@@ -266,13 +273,13 @@ def warm_start(model, tok, # the model to train in place, and its tokenizer
                      logging_strategy="steps" if verbose else "no", logging_steps=eval_every)
     curve = []
     tr = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tok,
-                    callbacks=[_stop_callback(tok, probe, eval_every, stop_accuracy, curve, verbose)])
+                    callbacks=[_stop_callback(tok, probe, eval_every, stop_accuracy, curve, verbose, sft_steps)])
     if not verbose: tr.remove_callback(PrinterCallback)  # it prints the end-of-training metrics even with logging off
     tr.train()
     return tr.state.global_step, curve
 
 # %% ../nbs/10_organism.ipynb #52a056eb
-_ORGANISM_FORMAT = 1  # bump when the build's output changes, to invalidate old caches
+_ORGANISM_FORMAT = 2  # bump when the build's output changes, to invalidate old caches
 INFO_FILE = "organism.json"
 
 def weights_fingerprint(model) -> str:
@@ -291,7 +298,8 @@ def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"t
                    hidden_size:int=192, num_layers:int=4, num_heads:int=4, # the llama model's shape
                    max_steps:int=1500, batch_size:int=32, learning_rate:float=2e-3, # SFT budget
                    n_sft:int=16000, # distinct SFT rows (repeated when `max_steps * batch_size` is larger)
-                   stop_accuracy:float|None=0.45, # stop SFT once greedy `dev` accuracy reaches it; None: run `max_steps`
+                   sft_steps:int|None=None, # SFT steps to run of the `max_steps` schedule (what named organisms use)
+                   stop_accuracy:float|None=None, # instead: stop SFT once greedy `dev` accuracy reaches it (see `find_sft_steps`)
                    eval_every:int=25, n_probe:int=128, # how often, and on how many `dev` problems, to check
                    threads:int=1, # torch CPU threads for the build (the caller's setting is restored after): the weights depend on it
                    path:str|Path|None=None, # where to save; default: a cache folder keyed by the arguments
@@ -301,11 +309,15 @@ def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"t
     knobs = difficulty_knobs(difficulty)
     args = dict(knobs=knobs, correction_demos=correction_demos, seed=seed, error_kinds=error_kinds, hidden_size=hidden_size,
                 num_layers=num_layers, num_heads=num_heads, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
-                n_sft=n_sft, stop_accuracy=stop_accuracy, eval_every=eval_every, n_probe=n_probe, threads=threads, format=_ORGANISM_FORMAT)
+                n_sft=n_sft, sft_steps=sft_steps, stop_accuracy=stop_accuracy, eval_every=eval_every, n_probe=n_probe, threads=threads, format=_ORGANISM_FORMAT)
     key = hashlib.sha256(json.dumps(args, sort_keys=True).encode()).hexdigest()[:16]
     name = f"t{knobs['terms']}d{knobs['digits']}-c{correction_demos:g}-s{seed}"
     dest = Path(path) if path is not None else cache_root() / "organism" / f"{name}-{key}"
     if not (isinstance(threads, int) and threads >= 1): raise ValueError(f"threads={threads!r} must be an integer >= 1.")
+    if sft_steps is not None and stop_accuracy is not None:
+        raise ValueError(f"sft_steps={sft_steps} and stop_accuracy={stop_accuracy} both stop the warm start; give one of them.")
+    if sft_steps is not None and not (isinstance(sft_steps, int) and 1 <= sft_steps <= max_steps):
+        raise ValueError(f"sft_steps={sft_steps!r} must be an integer from 1 to max_steps={max_steps}.")
     def build(tmp:Path):
         import torch
         t0, caller_threads = time.perf_counter(), torch.get_num_threads()
@@ -319,7 +331,8 @@ def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"t
         rows = sft_examples(n_sft, knobs, correction_demos, error_kinds, seed)
         probe = organism_dataset("dev", n_probe, knobs, seed)
         bars = datasets.is_progress_bar_enabled(); datasets.disable_progress_bars()
-        try: steps, curve = warm_start(model, tok, rows, probe, tmp / "sft", max_steps, batch_size, learning_rate, eval_every, stop_accuracy, seed, verbose)
+        try: steps, curve = warm_start(model, tok, rows, probe, tmp / "sft", max_steps, batch_size, learning_rate, eval_every, stop_accuracy, seed, verbose,
+                                         sft_steps)
         finally:
             if bars: datasets.enable_progress_bars()
         shutil.rmtree(tmp / "sft", ignore_errors=True)
@@ -341,31 +354,92 @@ def organism_info(path:str|Path, # an organism folder from `build_organism`
     "What `build_organism` recorded: arguments, parameter count, SFT steps, `dev` accuracy curve, weights fingerprint, threads, build time."
     return json.loads((Path(path) / INFO_FILE).read_text(encoding="utf-8"))
 
+def find_sft_steps(difficulty:str|dict="easy", # as in `build_organism`
+                   stop_accuracy:float=0.45, # the greedy `dev` accuracy to reach
+                   **kwargs, # the other arguments of `build_organism` (correction_demos, seed, threads, path, ...)
+                  ) -> int:
+    "The SFT step count at which greedy `dev` accuracy first reaches `stop_accuracy` (checked every `eval_every` steps): a search, built once and cached."
+    path = build_organism(difficulty, stop_accuracy=stop_accuracy, **kwargs)
+    info = organism_info(path)
+    if info["dev_accuracy"] is None or info["dev_accuracy"] < stop_accuracy:
+        raise ValueError(f"dev accuracy never reached stop_accuracy={stop_accuracy} in {info['sft_steps']} steps; raise max_steps or lower it.")
+    print(f"find_sft_steps: dev accuracy {info['dev_accuracy']} >= {stop_accuracy} at step {info['sft_steps']} "
+          f"(weights {info['weights_sha256'][:12]}, {info['torch_threads']} threads)")
+    return info["sft_steps"]
+
 # %% ../nbs/10_organism.ipynb #5fb8eae2
-# The organisms of the recorded study (nbs/experiments/12_organism.ipynb): the torch threads each was built with, and
-# the fingerprint of its weights as built on this project's CI machine (x86-64, AVX-512). A name builds with those
-# threads, so a sweep that names an organism trains from the recorded weights, and warns where a build differs.
-RECORDED_ORGANISMS: dict[str, tuple[int, str]] = {
-    "organism-easy": (2, "9f1d205e8655ba380f79499f46bb130cc82f749548710cf95bee5c9ea01e2912"),
-    "organism-easy-nodemos": (2, "7efab95aa863ba3ddaa3ccbe2c698982f072f30e66ec3be79b9a91092a6a29c9"),
-    "organism-long": (1, "8fd5cd60ef6f77528b5750f8f9e4d265c1d17fbfa5d788780e0e3fefe46829ab"),
+# The organisms of the recorded study (nbs/experiments/12_organism.ipynb): the torch threads and SFT steps each was built
+# with, and the fingerprint of its weights as built on this project's CI machine (x86-64, AVX-512). The steps are those
+# at which the study's threshold rule had stopped; the folders behind the fingerprints are shipped in data/organisms/.
+RECORDED_ORGANISMS: dict[str, dict] = {
+    "organism-easy": dict(threads=2, sft_steps=375, weights_sha256="9f1d205e8655ba380f79499f46bb130cc82f749548710cf95bee5c9ea01e2912"),
+    "organism-easy-nodemos": dict(threads=2, sft_steps=350, weights_sha256="7efab95aa863ba3ddaa3ccbe2c698982f072f30e66ec3be79b9a91092a6a29c9"),
+    "organism-long": dict(threads=1, sft_steps=350, weights_sha256="8fd5cd60ef6f77528b5750f8f9e4d265c1d17fbfa5d788780e0e3fefe46829ab"),
 }
+CHECKSUMS = "SHA256SUMS"
+_SHIPPED_FILES = ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                  "chat_template.jinja", INFO_FILE)
+
+def shipped_root() -> Path:
+    "Where shipped organisms live: `$SCRPO_ORGANISMS_DIR`, else the repository's `data/organisms` (absent in a pip install)."
+    return Path(os.environ.get("SCRPO_ORGANISMS_DIR") or Path(__file__).resolve().parent.parent / "data" / "organisms")
+
+def _sha256(path:Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+def ship_organism(src:str|Path, # an organism folder from `build_organism`
+                  dest:str|Path, # the folder to write, e.g. `shipped_root() / "organism-easy"`
+                 ) -> Path:
+    "Copy an organism's model, tokenizer and `organism.json` to `dest`, with a `SHA256SUMS` of every file."
+    src, dest = Path(src), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    names = [n for n in _SHIPPED_FILES if (src / n).is_file()]
+    for n in names: shutil.copyfile(src / n, dest / n)
+    (dest / CHECKSUMS).write_text("".join(f"{_sha256(dest / n)}  {n}\n" for n in names), encoding="utf-8")
+    return dest
+
+def check_shipped(path:str|Path, # a folder written by `ship_organism`
+                 ) -> str|None:
+    "None when every file listed in `SHA256SUMS` is there with its checksum (and the model is among them), else what is wrong."
+    path = Path(path)
+    if not (path / CHECKSUMS).is_file(): return f"{path / CHECKSUMS} is missing"
+    listed = dict(reversed(l.split("  ", 1)) for l in (path / CHECKSUMS).read_text(encoding="utf-8").splitlines() if l.strip())
+    if "model.safetensors" not in listed or INFO_FILE not in listed: return f"{path / CHECKSUMS} does not list the model and {INFO_FILE}"
+    bad = [n for n, h in listed.items() if not (path / n).is_file() or _sha256(path / n) != h]
+    return f"{', '.join(bad)} in {path} do not match {CHECKSUMS}" if bad else None
+
+def shipped_organism(name:str, # a name in `RECORDED_ORGANISMS`
+                    ) -> Path|None:
+    "The shipped folder of a recorded organism when its files check out and its weights are the recorded ones; else None (with a warning when the folder is there but fails)."
+    path = shipped_root() / name
+    if name not in RECORDED_ORGANISMS or not path.is_dir(): return None
+    problem = check_shipped(path)
+    if problem is None and organism_info(path).get("weights_sha256") != RECORDED_ORGANISMS[name]["weights_sha256"]:
+        problem = f"{path / INFO_FILE} records other weights than RECORDED_ORGANISMS[{name!r}]"
+    if problem is None: return path
+    warnings.warn(f"Shipped organism not used: {problem}; building {name} instead.", stacklevel=3)
+    return None
 
 def organism_model(name:str="organism-easy", # organism-<difficulty>[-nodemos]
                    verbose:bool=False, # print the build's progress (on first use)
                   ) -> Path:
-    "The organism folder a model name stands for: `organism-easy`, `organism-medium-nodemos` (the control), ..."
+    "The organism folder a model name stands for: the shipped folder of a recorded organism, else a build (`organism-medium-nodemos`, ...)."
     parts = name.split("-")[1:]
     difficulty = next((p for p in parts if p in DIFFICULTIES), "easy")
     unknown = [p for p in parts if p not in DIFFICULTIES and p != "nodemos"]
     if unknown: raise ValueError(f"Model {name!r}: {unknown} is not a difficulty ({', '.join(DIFFICULTIES)}) or 'nodemos'.")
     canonical = f"organism-{difficulty}" + ("-nodemos" if "nodemos" in parts else "")
-    threads, recorded = RECORDED_ORGANISMS.get(canonical, (1, None))
-    path = build_organism(difficulty, correction_demos=0.0 if "nodemos" in parts else 0.25, threads=threads, verbose=verbose)
+    shipped = shipped_organism(canonical)
+    if shipped is not None:
+        if verbose: print(f"{canonical}: the shipped folder {shipped} (weights {organism_info(shipped)['weights_sha256'][:12]})")
+        return shipped
+    rec = RECORDED_ORGANISMS.get(canonical)
+    how = dict(threads=rec["threads"], sft_steps=rec["sft_steps"]) if rec else dict(threads=1, stop_accuracy=0.45)
+    path = build_organism(difficulty, correction_demos=0.0 if "nodemos" in parts else 0.25, verbose=verbose, **how)
     got = organism_info(path).get("weights_sha256")
-    if recorded and got != recorded:
-        warnings.warn(f"{canonical} built here has weights {str(got)[:12]}, not the recorded study's {recorded[:12]} (another CPU can sum "
-                      f"floats differently): runs trained from it are not comparable with data/results/organism*.", stacklevel=2)
+    if rec and got != rec["weights_sha256"]:
+        warnings.warn(f"{canonical} built here has weights {str(got)[:12]}, not the recorded study's {rec['weights_sha256'][:12]} (another CPU "
+                      f"can sum floats differently): runs trained from it are not comparable with data/results/organism*.", stacklevel=2)
     return path
 
 def _organism_problems(name:str, split:str|None=None, limit:int|None=None, seed:int=0, difficulty:str="easy", **knobs):

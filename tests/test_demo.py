@@ -26,7 +26,8 @@ def test_demo_trains_both_arms_at_equal_samples_in_two_processes(tmp_path, capfd
     out = capfd.readouterr().out
     assert "[grpo] step 4/4" in out and "[scrpo] step 3/3" in out  # each worker's step lines, named
     text = demo_text(s)
-    assert "GRPO 4 steps, ScRPO 3 steps" in text and "of 8 succeeded" in text and str(demo / "demo.png") in text
+    assert "GRPO 4 steps, ScRPO 3 steps" in text and "of 8 succeeded" in text
+    assert f"plot: {demo / 'demo.png'}\n" in text and f"summary: {demo / 'demo.json'}\n" in text
 
 def test_cli_demo_names(capsys):
     assert main(["demo", "organism", "train.max_steps=8", "--dry-run"]) == 0

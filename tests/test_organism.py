@@ -3,6 +3,7 @@ import random
 from pathlib import Path
 
 import pytest
+import scrpo
 import scrpo.organism
 from scrpo.organism import (build_organism, correction_response, inject_error, measure_organism, organism_dataset,
                             organism_info, sft_examples, split_of, weights_fingerprint, ERROR_KINDS)
@@ -73,24 +74,71 @@ def test_builder_pins_its_threads_and_records_a_fingerprint(tmp_path, monkeypatc
     with pytest.raises(ValueError, match="threads=0"): build_organism(path=tmp_path / "c", threads=0, **TINY)
 
 def test_named_organisms_build_as_recorded(tmp_path, monkeypatch):
+    "Without a shipped folder a recorded name builds to its recorded steps and threads, and warns on other weights."
     import json, warnings
+    monkeypatch.setenv("SCRPO_ORGANISMS_DIR", str(tmp_path / "nothing-shipped"))
     calls, weights = [], {}
-    def fake_build(difficulty, correction_demos, threads, verbose):
-        calls.append((difficulty, correction_demos, threads))
+    def fake_build(difficulty, correction_demos, verbose, **how):
+        calls.append((difficulty, correction_demos, how))
         d = tmp_path / f"{difficulty}-{correction_demos}"; d.mkdir(exist_ok=True)
         (d / "organism.json").write_text(json.dumps({"weights_sha256": weights.get((difficulty, correction_demos), "0" * 64)}))
         return d
     monkeypatch.setattr(scrpo.organism, "build_organism", fake_build)
     rec = scrpo.organism.RECORDED_ORGANISMS
-    weights.update({("easy", 0.25): rec["organism-easy"][1], ("long", 0.25): rec["organism-long"][1]})
+    weights.update({("easy", 0.25): rec["organism-easy"]["weights_sha256"], ("long", 0.25): rec["organism-long"]["weights_sha256"]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the recorded weights: no warning
         scrpo.organism.organism_model("organism-easy"); scrpo.organism.organism_model("organism-long")
-        scrpo.organism.organism_model("organism-medium")  # not in the study: threads 1, nothing to compare
-    assert calls == [("easy", 0.25, rec["organism-easy"][0]), ("long", 0.25, rec["organism-long"][0]), ("medium", 0.25, 1)]
+        scrpo.organism.organism_model("organism-medium")  # not in the study: the threshold search on 1 thread, nothing to compare
+    fixed = lambda n: dict(threads=rec[n]["threads"], sft_steps=rec[n]["sft_steps"])
+    assert calls == [("easy", 0.25, fixed("organism-easy")), ("long", 0.25, fixed("organism-long")),
+                     ("medium", 0.25, dict(threads=1, stop_accuracy=0.45))]
     with pytest.warns(UserWarning, match="organism-easy-nodemos built here has weights 000000000000, not the recorded"):
         scrpo.organism.organism_model("organism-easy-nodemos")
-    assert calls[-1] == ("easy", 0.0, rec["organism-easy-nodemos"][0])
+    assert calls[-1] == ("easy", 0.0, fixed("organism-easy-nodemos"))
+
+def test_fixed_step_build_matches_the_threshold_stop(tmp_path):
+    "A build of N fixed steps gives the weights a threshold build that stopped at step N gave (same schedule)."
+    kw = {**TINY, "max_steps": 6, "eval_every": 2}
+    search = scrpo.organism.find_sft_steps(path=tmp_path / "search", stop_accuracy=0.0, **{k: v for k, v in kw.items() if k != "stop_accuracy"})
+    assert search == 2
+    fixed = build_organism(path=tmp_path / "fixed", **{**kw, "sft_steps": 2})
+    assert organism_info(fixed)["sft_steps"] == 2
+    assert (fixed / "model.safetensors").read_bytes() == (tmp_path / "search" / "model.safetensors").read_bytes()
+    longer = build_organism(path=tmp_path / "longer", **{**kw, "sft_steps": 3})
+    assert (longer / "model.safetensors").read_bytes() != (fixed / "model.safetensors").read_bytes()
+    with pytest.raises(ValueError, match="give one of them"): build_organism(path=tmp_path / "x", **{**kw, "sft_steps": 2, "stop_accuracy": 0.5})
+    with pytest.raises(ValueError, match="sft_steps=7"): build_organism(path=tmp_path / "y", **{**kw, "sft_steps": 7})
+
+def test_shipped_organism_is_used_only_when_it_checks_out(tmp_path, monkeypatch):
+    "A shipped folder whose files match SHA256SUMS and whose weights are the recorded ones is returned as is; a tampered one is refused with a warning."
+    built = build_organism(path=tmp_path / "built", **TINY)
+    root = tmp_path / "shipped"; monkeypatch.setenv("SCRPO_ORGANISMS_DIR", str(root))
+    dest = scrpo.organism.ship_organism(built, root / "organism-easy")
+    assert scrpo.organism.check_shipped(dest) is None
+    assert {l.split("  ")[1] for l in (dest / "SHA256SUMS").read_text().splitlines()} >= {"model.safetensors", "organism.json", "tokenizer.json"}
+    monkeypatch.setitem(scrpo.organism.RECORDED_ORGANISMS, "organism-easy",
+                        dict(threads=1, sft_steps=3, weights_sha256=organism_info(built)["weights_sha256"]))
+    def no_build(*a, **k): raise AssertionError("built although a shipped folder checks out")
+    monkeypatch.setattr(scrpo.organism, "build_organism", no_build)
+    assert scrpo.organism.organism_model("organism-easy") == dest
+    data = bytearray((dest / "model.safetensors").read_bytes()); data[-1] ^= 1
+    (dest / "model.safetensors").write_bytes(bytes(data))
+    assert "model.safetensors" in scrpo.organism.check_shipped(dest)
+    with pytest.warns(UserWarning, match="Shipped organism not used"), pytest.raises(AssertionError, match="built although"):
+        scrpo.organism.organism_model("organism-easy")
+
+@pytest.mark.parametrize("name", ["organism-easy", "organism-easy-nodemos", "organism-long"])
+def test_recorded_organisms_are_shipped_bit_for_bit(name, monkeypatch):
+    "From a clean clone the study's organisms resolve to data/organisms/<name>, whose weights hash to the recorded fingerprint; nothing is built."
+    from scrpo.models import load_model
+    monkeypatch.delenv("SCRPO_ORGANISMS_DIR", raising=False)
+    def no_build(*a, **k): raise AssertionError(f"{name} was built: the shipped folder is missing or fails its check")
+    monkeypatch.setattr(scrpo.organism, "build_organism", no_build)
+    path = scrpo.organism.organism_model(name)
+    assert path == Path(scrpo.__file__).resolve().parent.parent / "data" / "organisms" / name
+    model, _ = load_model(path)
+    assert weights_fingerprint(model) == scrpo.organism.RECORDED_ORGANISMS[name]["weights_sha256"]
 
 def test_builder_uses_the_cache_root(tmp_path, monkeypatch):
     monkeypatch.setenv("SCRPO_CACHE", str(tmp_path))
