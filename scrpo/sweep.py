@@ -232,14 +232,15 @@ def _trained_cell(cfg, self_correction:dict|None, keep_model:bool, echo) -> dict
 
 def model_source(name:str, # the cell's `model.name`
                 ) -> dict:
-    "What a model name stood for when the cell ran: the folder or Hub id, and for a built organism its build record."
+    "What a model name stood for when the cell ran: the folder or Hub id, and for an organism its build record and whether it was the shipped folder."
     from .models import resolve_model
-    from .organism import INFO_FILE
+    from .organism import CHECKSUMS, INFO_FILE
     src = {"name": str(name), "resolved": resolve_model(name)}  # built and cached by the run: no second build
     info = Path(src["resolved"]) / INFO_FILE
     if info.is_file():
         d = json.loads(info.read_text(encoding="utf-8"))
         src.update({k: d.get(k) for k in ("weights_sha256", "sft_steps", "dev_accuracy", "torch_threads")})
+        src["shipped"] = (Path(src["resolved"]) / CHECKSUMS).is_file()  # a folder of data/organisms (checked when resolved), not a local build
     return src
 
 def run_cell(cfg, # the cell's `RunConfig` (from `cell_config`)

@@ -155,6 +155,9 @@ def test_model_source_records_an_organism_build(tmp_path):
                        n_probe=4, eval_every=100, stop_accuracy=None, verbose=False)
     src = sweep.model_source(p)
     assert src["resolved"] == str(p) and src["weights_sha256"] == organism_info(p)["weights_sha256"] and src["torch_threads"] == 1
+    assert src["shipped"] is False  # a local build
+    from scrpo.organism import ship_organism
+    assert sweep.model_source(ship_organism(p, tmp_path / "shipped"))["shipped"] is True
 
 def test_processes_sharing_a_sweep_run_each_cell_once(root):
     def fn_nested(cfg, **kw):  # while the first cell runs, "another process" runs scrpo/seed2 to the end
