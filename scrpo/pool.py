@@ -20,8 +20,9 @@ from fastcore.basics import patch
 from .core import atomic_write, last_boxed, problem_id
 
 # %% auto #0
-__all__ = ['ORIGINS', 'ADMISSIONS', 'EVICTIONS', 'SAMPLINGS', 'SCHEMA', 'SCHEMA_VERSION', 'POOL_FILE', 'normalize_answer',
-           'response_tail', 'ErrorRecord', 'ScoredGroup', 'as_group', 'AdmitResult', 'ErrorPool']
+__all__ = ['ORIGINS', 'ADMISSIONS', 'EVICTIONS', 'SAMPLINGS', 'SCHEMA', 'SCHEMA_VERSION', 'POOL_FILE', 'ERROR_INJECTORS',
+           'normalize_answer', 'response_tail', 'ErrorRecord', 'ScoredGroup', 'as_group', 'AdmitResult', 'ErrorPool',
+           'register_error_injector', 'injector_kinds', 'inject_wrong_answer']
 
 # %% ../nbs/03_pool.ipynb #189aad37
 def normalize_answer(ans:str, # an extracted answer, e.g. `"\\boxed{ 1/2 }."`
@@ -437,3 +438,32 @@ def load(cls:ErrorPool, path:str|Path, # a file written by `save`
     if not lines: raise ValueError(f"{path} is empty; pass a file written by ErrorPool.save.")
     sd = json.loads(lines[0]); sd["records"] = [json.loads(l) for l in lines[1:] if l.strip()]
     return cls().load_state_dict(sd)
+
+# %% ../nbs/03_pool.ipynb #580fcd8e
+ERROR_INJECTORS: dict[str, tuple] = {}  # data source -> (injector, kinds)
+_INJECTOR_MODULES = {"organism:chain_sum": "scrpo.organism_errors"}  # imported on first use: they register themselves
+
+def register_error_injector(source:str, # a data source, as rows carry it in `source`
+                            fn, # (row, kind, rng) -> a wrong answer of `kind`, or None where it cannot apply
+                            kinds:Iterable[str], # the kinds `fn` knows
+                            overwrite:bool=False, # replace an injector already registered for `source`
+                           ):
+    "Register how to write wrong answers of a chosen kind for the problems of `source`."
+    if source in ERROR_INJECTORS and not overwrite: raise ValueError(f"An error injector for {source!r} is registered; pass overwrite=True.")
+    ERROR_INJECTORS[source] = (fn, tuple(kinds))
+
+def injector_kinds(source:str) -> tuple[str, ...]:
+    "The kinds the injector registered for `source` knows (empty when none is)."
+    if source not in ERROR_INJECTORS and source in _INJECTOR_MODULES: __import__(_INJECTOR_MODULES[source])
+    return ERROR_INJECTORS.get(source, (None, ()))[1]
+
+def inject_wrong_answer(row:dict, # a dataset row with its `source`
+                        kind:str, # a kind the source's injector knows
+                        rng:random.Random, # draws where and how the error goes
+                       ) -> str|None:
+    "A wrong answer of `kind` for the problem in `row`, from the injector registered for its source; None where the kind cannot apply."
+    source = row.get("source")
+    kinds = injector_kinds(source)
+    if not kinds: raise ValueError(f"No error injector is registered for source {source!r}; register one with register_error_injector.")
+    if kind not in kinds: raise ValueError(f"pool_injected_kind={kind!r} is unknown for {source!r}; use one of {', '.join(kinds)}.")
+    return ERROR_INJECTORS[source][0](row, kind, rng)
