@@ -3,6 +3,7 @@
 Modules:
 
 - `scrpo.cli`: The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`.
+- `scrpo.code_task`: Procedural code debugging: a short Python function with one injected bug and the tests it fails; the answer is the fixed function, checked by running the tests.
 - `scrpo.config`: Run configs: six typed YAML sections, `key=value` overrides, one-line errors before any model loads, and the packaged demo configs.
 - `scrpo.core`: The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
 - `scrpo.data`: Maths problems in one schema, from local files, the Hugging Face Hub or reasoning-gym, and TRL chat prompts for them.
@@ -17,6 +18,7 @@ Modules:
 - `scrpo.sweep`: Sweeps of run configs x seeds, resumable cell by cell; `scrpo.results` turns their result files into tables and figures.
 - `scrpo.trainer`: `ScRPOConfig` and `ScRPOTrainer`: TRL's GRPO step unchanged, plus an error pool and periodic self-correction steps.
 - `scrpo.verify`: Answer extraction, gold normalisation and equivalence checking, bounded in time; the TRL reward functions.
+- `scrpo.verify_code`: Python answers judged by running tests in a separate, limited process: wall time, CPU time, memory, processes, files, output and network.
 - `scrpo.verify_pool`: The worker processes behind `scrpo.verify.check_many`: a hard wall-clock limit per item, cheap restarts, gold affinity."""
 
 __version__ = "0.1.0"

@@ -8,7 +8,7 @@ Docs: https://scrpo.github.io/scrpo/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #9f9d9cfb
 from __future__ import annotations
-import ast, dataclasses, json, logging, operator, re
+import ast, dataclasses, importlib, json, logging, operator, re
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -18,10 +18,11 @@ from typing import Any, Callable
 from .core import last_boxed, problem_id, to_jsonable
 
 # %% auto #0
-__all__ = ['DATASETS', 'DATA_SOURCES', 'DEFAULT_PROCEDURAL_SIZE', 'TEST_SEED_OFFSET', 'PROCEDURAL', 'DEFAULT_SYSTEM_PROMPT',
-           'BadRow', 'LoadReport', 'Problems', 'norm_gsm8k', 'norm_integer_answer', 'norm_math', 'norm_minerva',
-           'norm_olympiadbench', 'HubSource', 'DatasetSpec', 'read_rows', 'register_data_source', 'load_problems',
-           'ProceduralTask', 'procedural_knobs', 'procedural_problems', 'answer_text', 'to_prompts']
+__all__ = ['DATASETS', 'DATA_SOURCES', 'BUILTIN_SOURCES', 'DEFAULT_PROCEDURAL_SIZE', 'TEST_SEED_OFFSET', 'PROCEDURAL',
+           'DEFAULT_SYSTEM_PROMPT', 'BadRow', 'LoadReport', 'Problems', 'norm_gsm8k', 'norm_integer_answer',
+           'norm_math', 'norm_minerva', 'norm_olympiadbench', 'HubSource', 'DatasetSpec', 'read_rows',
+           'register_data_source', 'load_problems', 'ProceduralTask', 'procedural_knobs', 'procedural_problems',
+           'answer_text', 'to_prompts']
 
 # %% ../nbs/01_data.ipynb #f3e527d0
 _log = logging.getLogger(__name__)
@@ -266,6 +267,7 @@ def _load_hub(sources:tuple) -> list[dict]:
     return rows
 
 DATA_SOURCES: dict = {}  # "<prefix>" of names "<prefix>:<task>" -> load(name, split, limit, seed, **knobs); `scrpo.organism` adds "organism"
+BUILTIN_SOURCES = {"organism": "scrpo.organism", "code": "scrpo.code_task"}  # prefix -> the module that registers it, imported on first use
 
 def register_data_source(prefix:str, # names "<prefix>:<task>" load through `load`
                          load, # load(name, split=, limit=, seed=, **knobs) -> Problems
@@ -281,6 +283,8 @@ def load_problems(name:str, # a key of `DATASETS`, or `rg:<task>` for procedural
                   **knobs, # procedural sets only: difficulty knobs (see `procedural_knobs`)
                  ) -> Problems:
     "Load a named set as problem dicts `{id, problem, answer, source, meta}`, dropping and reporting bad rows."
+    if ":" in name and (prefix := name.split(":", 1)[0]) in BUILTIN_SOURCES and prefix not in DATA_SOURCES:
+        importlib.import_module(BUILTIN_SOURCES[prefix])
     if ":" in name and name.split(":", 1)[0] in DATA_SOURCES:
         return DATA_SOURCES[name.split(":", 1)[0]](name, split=split, limit=limit, seed=seed, **knobs)
     if name.startswith("rg:"):

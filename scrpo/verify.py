@@ -1,6 +1,6 @@
 """Answer extraction, gold normalisation and equivalence checking, bounded in time; the TRL reward functions.
 
-`check` extracts a response's final answer and compares it with the gold one (exact and numeric fast paths, then math-verify); `check_many` does it in bounded worker processes with a hard per-item time limit; `accuracy_reward` and `format_reward` are TRL reward functions built on it, and `completion_text` reads a completion in either TRL format.
+`check` extracts a response's final answer and compares it with the gold one (exact and numeric fast paths, then math-verify); `check_many` does it in bounded worker processes with a hard per-item time limit; `accuracy_reward` and `format_reward` are TRL reward functions built on it, and `completion_text` reads a completion in either TRL format. A gold that names another verifier kind (`{"kind": "code", ...}`) is judged by the verifier registered for that kind (`register_verifier`).
 
 Docs: https://scrpo.github.io/scrpo/verify.html.md"""
 
@@ -8,7 +8,7 @@ Docs: https://scrpo.github.io/scrpo/verify.html.md"""
 
 # %% ../nbs/02_verify.ipynb #30fda26f
 from __future__ import annotations
-import logging, math, re, signal, sys, threading, time
+import importlib, json, logging, math, re, signal, sys, threading, time
 from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,9 +19,10 @@ from .core import boxed_contents
 from .verify_pool import get_pool, serve
 
 # %% auto #0
-__all__ = ['REASONS', 'DEFAULT_TIMEOUT', 'DEFAULT_MAX_CHARS', 'MAX_NESTING', 'MODES', 'THINKS', 'cache_stats', 'accuracy_reward',
-           'format_reward', 'VerifyResult', 'normalize_gold', 'extract_answer', 'worker_main', 'clear_cache',
-           'check_many', 'check', 'completion_text', 'make_accuracy_reward', 'format_score', 'make_format_reward']
+__all__ = ['REASONS', 'DEFAULT_TIMEOUT', 'DEFAULT_MAX_CHARS', 'MAX_NESTING', 'MODES', 'THINKS', 'VERIFIERS', 'BUILTIN_VERIFIERS',
+           'cache_stats', 'accuracy_reward', 'format_reward', 'VerifyResult', 'verifier_spec', 'normalize_gold',
+           'extract_answer', 'worker_main', 'register_verifier', 'verifier_for', 'clear_cache', 'check_many', 'check',
+           'completion_text', 'make_accuracy_reward', 'format_score', 'make_format_reward']
 
 # %% ../nbs/02_verify.ipynb #4c56e210
 _log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class VerifyResult:
     gold: str | None  # the normalised gold (`None` when it could not be normalised)
     reason: str  # one of `REASONS`
     seconds: float = 0.0  # wall-clock time spent on this item
+    detail: str = ""  # a sentence saying why, where a verifier gives one (code: which test failed and how)
 
 # %% ../nbs/02_verify.ipynb #4d5c4146
 _SPACING = re.compile(r"\\[,;:! ]|\\(?:q?quad|displaystyle|textstyle)(?![a-zA-Z])|~|\\\$|\$")
@@ -50,6 +52,20 @@ def _canon(s:str) -> str:
     s = re.sub(r"\s+", " ", s).strip()
     s = re.sub(r"(?<![A-Za-z]) | (?![A-Za-z])", "", s)  # keep a space only between two letters (`\pi r`)
     return s.rstrip(".").strip()
+
+# %% ../nbs/02_verify.ipynb #ea636b6e
+@lru_cache(maxsize=4096)
+def _spec_from_text(s:str) -> dict | None:
+    try: d = json.loads(s)
+    except ValueError: return None
+    return d if isinstance(d, dict) and isinstance(d.get("kind"), str) else None
+
+def verifier_spec(gold:Any, # a gold answer: a maths answer, or a verifier spec (a dict or JSON text with a "kind")
+                 ) -> dict | None:
+    "The spec of a gold that names its verifier kind (`{\"kind\": \"code\", ...}`), else `None` (a maths gold)."
+    if isinstance(gold, dict): return gold if isinstance(gold.get("kind"), str) else None
+    if not isinstance(gold, str) or not gold.startswith("{") or '"kind"' not in gold: return None
+    return _spec_from_text(gold)
 
 # %% ../nbs/02_verify.ipynb #383e42dc
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -76,8 +92,10 @@ def _normalize_gold_str(s:str, source:str|None) -> str | None:
 def normalize_gold(gold:Any, # a gold answer as a data set stores it: string, number or list of strings
                    source:str|None=None, # the set's name (`gsm8k`, `minerva`, `olympiadbench`, ...) when known
                   ) -> str | None:
-    "One LaTeX string for `gold` (see the table above), or `None` when there is nothing to grade against."
+    "One LaTeX string for `gold` (see the table above), or `None` when there is nothing to grade against; a verifier spec as JSON text."
     if gold is None or isinstance(gold, bool): return None
+    if isinstance(gold, dict) or (isinstance(gold, str) and gold.startswith("{")):
+        if (spec := verifier_spec(gold)) is not None: return gold if isinstance(gold, str) else json.dumps(spec, sort_keys=True)
     if isinstance(gold, int): return str(gold)
     if isinstance(gold, float):
         if gold != gold or gold in (float("inf"), float("-inf")): return None
@@ -330,6 +348,43 @@ def worker_main():
     "Entry point of a verifier keeper process (see `scrpo.verify_pool.serve`); argv[1] is the memory cap in MiB."
     serve(_judge_bounded, _WARMUP, int(sys.argv[1]) if len(sys.argv) > 1 else 4096)
 
+# %% ../nbs/02_verify.ipynb #12799c93
+VERIFIERS: dict[str, Callable[..., list[VerifyResult]]] = {}  # kind -> check(responses, specs, timeout=, workers=, think=, max_chars=)
+BUILTIN_VERIFIERS = {"code": "scrpo.verify_code"}  # kind -> the module that registers it on import
+
+def register_verifier(kind:str, # the `"kind"` a gold spec names, e.g. "code"
+                      check:Callable[..., list[VerifyResult]], # check(responses, specs, timeout=, workers=, think=, max_chars=)
+                      overwrite:bool=False, # replace a verifier already registered under `kind`
+                     ):
+    "Judge golds whose spec names `kind` with `check` (in `check_many`, `accuracy_reward` and `scrpo.eval`)."
+    if kind == "math": raise ValueError("kind='math' is check_many's own path; register another kind, e.g. 'code'.")
+    if kind in VERIFIERS and VERIFIERS[kind] is not check and not overwrite:
+        raise ValueError(f"A verifier for kind {kind!r} is registered already; pass overwrite=True to replace it.")
+    VERIFIERS[kind] = check
+
+def verifier_for(kind:str) -> Callable[..., list[VerifyResult]] | None:
+    "The verifier registered for `kind`, importing a built-in kind's module on first use; `None` when there is none."
+    if kind not in VERIFIERS and kind in BUILTIN_VERIFIERS: importlib.import_module(BUILTIN_VERIFIERS[kind])
+    return VERIFIERS.get(kind)
+
+def _check_kinds(responses:Sequence[Any], golds:Sequence[Any], kinds:list[str], **opts) -> list[VerifyResult]:
+    "`check_many` for a batch that mixes kinds: maths items the usual way, each other kind through its verifier."
+    out: list = [None] * len(responses)
+    for kind in dict.fromkeys(kinds):
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        if kind == "math": got = check_many([responses[i] for i in idx], [golds[i] for i in idx], **opts)
+        elif (fn := verifier_for(kind)) is None:
+            _log.warning("No verifier is registered for kind %r (%d items judged unparseable_gold); register one with register_verifier.", kind, len(idx))
+            got = [VerifyResult(False, None, None, "unparseable_gold", detail=f"no verifier for kind {kind!r}") for _ in idx]
+        else:
+            try: got = fn([responses[i] for i in idx], [verifier_spec(golds[i]) for i in idx], timeout=opts["timeout"],
+                          workers=opts["workers"], think=opts["think"], max_chars=opts["max_chars"])
+            except Exception as e:  # a verifier must not raise; if it does, its items are wrong, not the batch lost
+                _log.exception("The %r verifier raised", kind)
+                got = [VerifyResult(False, None, None, "error", detail=f"the {kind} verifier raised {type(e).__name__}: {e}") for _ in idx]
+        for i, r in zip(idx, got): out[i] = r
+    return out
+
 # %% ../nbs/02_verify.ipynb #438d35cc
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_LOCK, _CACHE_SIZE = threading.Lock(), 100_000
@@ -365,7 +420,7 @@ def _too_deep(s:str) -> bool:
     return False
 
 def check_many(responses:Sequence[Any], # model responses
-               golds:Sequence[Any], # gold answers, one per response (string, number or list; see `normalize_gold`)
+               golds:Sequence[Any], # gold answers, one per response (string, number or list; see `normalize_gold`), or verifier specs
                workers:int|None=None, # worker processes (`None`: `default_workers()`; 0 counts as 1)
                timeout:float=DEFAULT_TIMEOUT, # wall-clock seconds per item before it is judged `timeout`
                mode:str="strict", # extraction mode, see `extract_answer`
@@ -377,6 +432,9 @@ def check_many(responses:Sequence[Any], # model responses
     if len(responses) != len(golds):
         raise ValueError(f"check_many got {len(responses)} responses and {len(golds)} golds; pass one gold per response.")
     _check_options(mode, think)
+    kinds = [spec["kind"] if (spec := verifier_spec(g)) is not None else "math" for g in golds]
+    if any(k != "math" for k in kinds):  # some golds name another verifier (see above)
+        return _check_kinds(responses, golds, kinds, workers=workers, timeout=timeout, mode=mode, think=think, max_chars=max_chars, source=source)
     out: list = [None] * len(responses)
     pending: dict[tuple[str, str], list[int]] = {}
     for i, (r, g) in enumerate(zip(responses, golds)):
