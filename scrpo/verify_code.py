@@ -8,7 +8,7 @@ Docs: https://scrpo.github.io/scrpo/verify_code.html.md"""
 
 # %% ../nbs/02b_verify_code.ipynb #d90fa014
 from __future__ import annotations
-import json, math, os, re, selectors, shutil, signal, stat, subprocess, sys, tempfile, threading, time
+import json, logging, math, os, re, selectors, shutil, signal, stat, subprocess, sys, tempfile, threading, time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -166,6 +166,8 @@ main()
 """
 
 # %% ../nbs/02b_verify_code.ipynb #cddedf08
+_log = logging.getLogger(__name__)
+_NS_FAILED = threading.Event()  # set when `unshare` worked at the probe but failed later: runs go on without namespaces
 PRELOAD = ("math", "itertools", "functools", "collections", "heapq", "bisect", "operator", "string", "re", "typing", "copy", "fractions", "random")
 
 @lru_cache(maxsize=1)
@@ -196,7 +198,7 @@ def _stdlib_public() -> bool:
 
 def sandbox_layers() -> dict:
     "Which optional layers of the sandbox this machine gives."
-    return {"namespaces": bool(_namespaces()), "runs_as": "nobody" if _nobody() else "this user", "audit_hook": True,
+    return {"namespaces": bool(_namespaces()) and not _NS_FAILED.is_set(), "runs_as": "nobody" if _nobody() else "this user", "audit_hook": True,
             "preloads": bool(_nobody()) and not _stdlib_public()}
 
 # %% ../nbs/02b_verify_code.ipynb #287cf600
@@ -236,7 +238,7 @@ def _spawn(tmp:str, code:str, entry:str, tests:list[dict], lim:CodeLimits) -> su
            "preload": PRELOAD if ids and not _stdlib_public() else (),
            "limits": {"cpu": max(1, math.ceil(lim.cpu)), "memory": lim.memory_mb << 20, "file": lim.file_kb << 10}}
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tmp, "TMPDIR": tmp}
-    p = subprocess.Popen([*_namespaces(), sys.executable, "-I", "-S", "-B", "-u", "-c", _RUNNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    p = subprocess.Popen([*(() if _NS_FAILED.is_set() else _namespaces()), sys.executable, "-I", "-S", "-B", "-u", "-c", _RUNNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, cwd=tmp, env=env, start_new_session=True, close_fds=True)
     try: p.stdin.write(json.dumps(req).encode()); p.stdin.close()
     except OSError: pass  # it died at once: its exit status tells why
@@ -293,6 +295,10 @@ def run_tests(code:str, # the answer's source
             if len(printed) < 2000 and p.stderr in sel.get_map():  # what it printed before the verdict
                 if any(k.data == "out" for k, _ in sel.select(0.01)): printed += os.read(p.stderr.fileno(), 2000 - len(printed))
         _kill(p)
+        if verdict is None and p.returncode == 1 and printed.startswith(b"unshare: ") and not _NS_FAILED.is_set():
+            _log.warning("unshare failed (%s); running code answers without namespaces from now on.", printed[:200].decode("utf-8", "replace").strip())
+            _NS_FAILED.set()
+            return run_tests(code, entry, tests, limits)
         if verdict is None:
             rc = p.returncode if p.returncode is None or p.returncode >= 0 else p.returncode  # negative: a signal
             if timed_out: verdict = CodeVerdict("error", f"timeout: still running after {lim.wall:g} s ({passed} of {n} tests passed)")

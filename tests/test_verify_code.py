@@ -169,3 +169,11 @@ def test_evaluate_with_code_problems(tmp_path):
                    backend=lambda m, t, ps, seed=0, **kw: [Generation(next(buggy[p] for p in buggy if p in q), 10, False) for q in ps], progress=False)
     assert bad["metrics"]["code"]["pass@1"] == 0.0
     assert {s["reason"] for s in bad["samples"]["code"]} == {"mismatch"}
+
+
+def test_unshare_failing_later_falls_back_without_namespaces(monkeypatch):
+    from scrpo import verify_code as VC
+    monkeypatch.setattr(VC, "_namespaces", lambda: ("unshare", "--no-such-option"))
+    monkeypatch.setattr(VC, "_NS_FAILED", __import__("threading").Event())
+    v = run_tests(fn("return a + b"), "add", TESTS, LIM)
+    assert v.verdict == "right" and VC._NS_FAILED.is_set() and not VC.sandbox_layers()["namespaces"]
