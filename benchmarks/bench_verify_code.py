@@ -1,5 +1,6 @@
 """Throughput of the code verifier (`scrpo.verify_code`, one sandboxed subprocess per distinct answer) beside the
-maths verifier (`scrpo.verify.check_many`), measured in one run on the same workers setting.
+maths verifier (`scrpo.verify.check_many`), measured in one run on the same workers setting; the code verifier
+twice: forking from warm sandbox parents (the default) and starting a fresh interpreter per answer.
 
 Code: `code:debug` problems (held-out split), each answered once with its fixed function (right) and once with
 its buggy one (wrong), all distinct, cache cleared. Maths: golds of ../shared/data/eval (as in bench_verify.py),
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-from scrpo import verify_code
+from scrpo import sandbox, verify_code
 from scrpo.code_task import code_problems
 from scrpo.verify import check_many, clear_cache
 from scrpo.verify_pool import default_workers, get_pool
@@ -51,15 +52,19 @@ def main():
     ap.add_argument("--timeout", type=float, default=5.0)
     args = ap.parse_args()
     w = args.workers or default_workers()
-    print(f"workers={w}, timeout={args.timeout}s, cpus={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, sandbox {verify_code.sandbox_layers()}")
+    print(f"workers={w}, timeout={args.timeout}s, cpus={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, sandbox {sandbox.sandbox_layers()}")
 
     responses, golds = code_pairs(args.code, args.difficulty)
-    verify_code._CACHE.clear()
-    check_many(responses[:1], golds[:1], workers=w, timeout=args.timeout)  # probe unshare and the user once, outside the timing
-    verify_code._CACHE.clear()
-    t0 = time.perf_counter()
-    rs = check_many(responses, golds, workers=w, timeout=args.timeout)
-    code_s = time.perf_counter() - t0
+    fresh_s = None
+    for warm in (False, True):
+        verify_code.WARM = warm
+        verify_code._CACHE.clear()
+        check_many(responses[:w], golds[:w], workers=w, timeout=args.timeout)  # probe unshare, start the warm parents: outside the timing
+        verify_code._CACHE.clear()
+        t0 = time.perf_counter()
+        rs = check_many(responses, golds, workers=w, timeout=args.timeout)
+        code_s = time.perf_counter() - t0
+        if not warm: fresh_s, fresh_secs = code_s, [r.seconds for r in rs]
     n = len(responses) // 2
     right = sum(r.correct for r in rs[:n]) / n
     wrong = sum(not r.correct for r in rs[n:]) / n
@@ -76,7 +81,8 @@ def main():
             check_many([mp[i][0] for i in idx], [mp[i][1] for i in idx], workers=w, timeout=args.timeout, source=src)
         math_s = time.perf_counter() - t0
 
-    print(f"\ncode  : {len(rs) / code_s:7.1f} verdicts/s  ({len(rs)} distinct answers in {code_s:.1f}s; per answer p50 {1e3 * pct(secs, .5):.0f} ms, "
+    print(f"\ncode, fresh interpreter per answer: {len(rs) / fresh_s:7.1f} verdicts/s  (p50 {1e3 * pct(fresh_secs, .5):.0f} ms, p99 {1e3 * pct(fresh_secs, .99):.0f} ms)")
+    print(f"code  : {len(rs) / code_s:7.1f} verdicts/s  ({len(rs)} distinct answers in {code_s:.1f}s; per answer p50 {1e3 * pct(secs, .5):.0f} ms, "
           f"p99 {1e3 * pct(secs, .99):.0f} ms; fixed judged right {right:.1%}, buggy judged wrong {wrong:.1%}; reasons {dict(Counter(r.reason for r in rs))})")
     if math_s:
         print(f"maths : {len(mp) / math_s:7.1f} pairs/s     ({len(mp)} pairs in {math_s:.1f}s)")

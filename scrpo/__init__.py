@@ -15,6 +15,7 @@ Modules:
 - `scrpo.prompts`: Reflection templates: a problem and the model's earlier wrong answer become the chat messages of a self-correction prompt; the correction's Analysis section is found again for the loss.
 - `scrpo.results`: Tables and figures from sweep results: accuracy per arm and set with 95% intervals over seeds, paired differences, compute, self-correction metrics, provenance, training curves and bar charts.
 - `scrpo.run`: One run from a config: load the data and the model, evaluate before, train, evaluate after, and write the run folder.
+- `scrpo.sandbox`: Untrusted Python run in a separate, limited process: wall time, CPU time, memory, processes, files, output and network.
 - `scrpo.sweep`: Sweeps of run configs x seeds, resumable cell by cell; `scrpo.results` turns their result files into tables and figures.
 - `scrpo.trainer`: `ScRPOConfig` and `ScRPOTrainer`: TRL's GRPO step unchanged, plus an error pool and periodic self-correction steps.
 - `scrpo.verify`: Answer extraction, gold normalisation and equivalence checking, bounded in time; the TRL reward functions.

@@ -1,6 +1,6 @@
 """Python answers judged by running tests in a separate, limited process: wall time, CPU time, memory, processes, files, output and network.
 
-`code_spec` writes a gold, `extract_code` finds the function in a response, `run_tests` runs it against the tests in a sandboxed subprocess and gives a `CodeVerdict`, and `check_code_many` (registered as the verifier of kind `code`) does it for a batch in parallel.
+`code_spec` writes a gold, `extract_code` finds the function in a response, `scrpo.sandbox.run_tests` runs it against the tests, and `check_code_many` (registered as the verifier of kind `code`) does it for a batch in parallel.
 
 Docs: https://scrpo.github.io/scrpo/verify_code.html.md"""
 
@@ -8,30 +8,20 @@ Docs: https://scrpo.github.io/scrpo/verify_code.html.md"""
 
 # %% ../nbs/02b_verify_code.ipynb #d90fa014
 from __future__ import annotations
-import json, logging, math, os, re, selectors, shutil, signal, stat, subprocess, sys, tempfile, threading, time
+import json, math, re, threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import replace
 from typing import Any, Sequence
 
+from .sandbox import CodeLimits, CodeVerdict, run_tests
 from .verify import DEFAULT_MAX_CHARS, VerifyResult, register_verifier
 from .verify_pool import default_workers
 
 # %% auto #0
-__all__ = ['PRELOAD', 'CodeLimits', 'code_spec', 'spec_error', 'extract_code', 'sandbox_layers', 'CodeVerdict', 'run_tests',
-           'check_code_many']
+__all__ = ['WARM', 'code_spec', 'spec_error', 'extract_code', 'check_code_many']
 
 # %% ../nbs/02b_verify_code.ipynb #ca28604f
-@dataclass(frozen=True)
-class CodeLimits:
-    "Hard limits of one sandboxed run (all tests of one answer)."
-    wall: float = 5.0  # seconds of wall clock, interpreter start included; then the process group is killed
-    cpu: int = 5  # seconds of CPU time (RLIMIT_CPU)
-    memory_mb: int = 512  # address space (RLIMIT_AS): a larger allocation raises MemoryError
-    file_kb: int = 1024  # largest file the code may write in its temporary folder (RLIMIT_FSIZE)
-    output_kb: int = 1024  # bytes printed plus results; past it the run is stopped
-
 _ENTRY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def code_spec(entry:str, # the function's name
@@ -78,238 +68,7 @@ def extract_code(response:str, # a model's response
     return None
 
 # %% ../nbs/02b_verify_code.ipynb #5295881e
-_RUNNER = r"""
-import json, os, resource, sys
-
-def _guard(tmp, roots, fd):
-    "The audit hook: the first event outside the rules ends the process with status 86, after writing which."
-    deny = frozenset(("os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.spawn", "os.kill", "os.killpg",
-        "os.putenv", "os.unsetenv", "os.chdir", "os.fchdir", "os.chmod", "os.chown", "os.chflags", "os.link", "os.symlink",
-        "os.truncate", "os.utime", "os.setxattr", "os.removexattr", "os.getxattr", "os.listxattr", "resource.setrlimit",
-        "resource.prlimit", "mmap.__new__", "code.__new__", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-        "sys.addaudithook", "sys._current_frames", "os.add_dll_directory", "webbrowser.open", "syslog.openlog"))
-    prefixes = ("socket.", "ctypes.", "subprocess.", "urllib.", "http.", "ftplib.", "smtplib.", "imaplib.", "poplib.",
-                "telnetlib.", "nntplib.", "shutil.", "pty.", "_posixsubprocess", "winreg.", "_winapi.", "os.sched_")
-    modules = frozenset(("ctypes", "_ctypes", "subprocess", "_posixsubprocess", "socket", "_socket", "multiprocessing",
-        "_multiprocessing", "mmap", "pty", "ssl", "_ssl", "select", "selectors", "asyncio", "fcntl", "signal", "_signal",
-        "urllib", "http", "ftplib", "smtplib", "webbrowser", "shutil", "tempfile", "gc", "_thread", "threading", "concurrent", "resource"))
-    reads, writes = frozenset(("open", "os.listdir", "os.scandir", "glob.glob")), frozenset(("os.remove", "os.rmdir", "os.mkdir", "os.rename"))
-    wflags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-    def hook(ev, args, _deny=deny, _prefixes=prefixes, _modules=modules, _reads=reads, _writes=writes, _wflags=wflags,
-             _tmp=tmp, _roots=roots, _fd=fd, _write=os.write, _exit=os._exit, _type=type, _str=str, _bytes=bytes, _int=int):
-        if _type(ev) is not _str: return
-        bad = None
-        if ev in _deny or ev.startswith(_prefixes): bad = ev
-        elif ev == "import":
-            name = args[0]
-            if _type(name) is not _str or name in _modules or name.split(".")[0] in _modules: bad = "import of " + (name if _type(name) is _str else "?")
-        elif ev == "object.__setattr__":
-            if args[1] in ("__code__", "__defaults__", "__kwdefaults__"): bad = "setting a function's " + args[1]
-        elif ev in _reads or ev in _writes:
-            write = ev in _writes or (ev == "open" and ((_type(args[1]) is _str and ("w" in args[1] or "a" in args[1] or "x" in args[1] or "+" in args[1]))
-                                                       or (_type(args[2]) is _int and args[2] & _wflags)))
-            for p in (args[:2] if ev == "os.rename" else args[:1]):
-                if p is None or _type(p) is _int: continue  # a descriptor already open, or the working directory
-                if _type(p) is _bytes: p = p.decode("utf-8", "surrogateescape")
-                if _type(p) is not _str: bad = ev + " of a path object"; break
-                full = p if p.startswith("/") else _tmp + "/" + p
-                parts = []
-                for seg in full.split("/"):
-                    if seg == "..":
-                        if parts: parts.pop()
-                    elif seg and seg != ".": parts.append(seg)
-                full = "/" + "/".join(parts)
-                ok = full == _tmp or full.startswith(_tmp + "/")
-                if not ok and not write:
-                    for r in _roots:
-                        if full == r or full.startswith(r + "/"): ok = True; break
-                if not ok: bad = ev + (" for writing " if write else " ") + full[:200]; break
-        if bad is not None:
-            try: _write(_fd, ("BLOCKED " + bad).encode("utf-8", "replace")[:300] + b"\n")
-            finally: _exit(86)
-    return hook
-
-def main():
-    req = json.loads(sys.stdin.buffer.read())
-    fd = os.dup(1); os.dup2(2, 1)  # results go to a private descriptor; the code's prints to stderr
-    send = lambda msg: os.write(fd, (json.dumps(msg) + "\n").encode())
-    for name in req["preload"]:
-        try: __import__(name)
-        except Exception: pass
-    R, lim = resource, req["limits"]
-    R.setrlimit(R.RLIMIT_CPU, (lim["cpu"], lim["cpu"] + 1))
-    for what, v in ((R.RLIMIT_AS, lim["memory"]), (R.RLIMIT_FSIZE, lim["file"]), (R.RLIMIT_NOFILE, 64), (R.RLIMIT_CORE, 0)):
-        R.setrlimit(what, (v, v))
-    if req["ids"] and os.geteuid() == 0:
-        os.setgroups([]); os.setgid(req["ids"][1]); os.setuid(req["ids"][0])
-    if os.geteuid() != 0: R.setrlimit(R.RLIMIT_NPROC, (0, 0))
-    roots = tuple(sorted({p for q in sys.path if q for p in (q, os.path.realpath(q))})) + ("/dev/null", "/dev/urandom")
-    dumps, loads, entry = json.dumps, json.loads, req["entry"]
-    sys.addaudithook(_guard(req["tmp"], roots, fd))
-    ns = {"__name__": "__main__", "__builtins__": __builtins__}
-    try: code = compile(req["code"], "<answer>", "exec")
-    except (SyntaxError, ValueError) as e: return send({"error": f"{type(e).__name__}: {getattr(e, 'msg', e)} (line {getattr(e, 'lineno', '?')})"})
-    try: exec(code, ns)
-    except BaseException as e: return send({"error": f"defining the code raised {type(e).__name__}: {str(e)[:200]}"})
-    f = ns.get(entry)
-    if not callable(f): return send({"error": f"the code defines no function {entry!r}"})
-    send({"defined": True})
-    for i, a in enumerate(req["args"]):
-        try:
-            v = f(*loads(a))
-            try: send({"test": i, "ok": dumps(v)})
-            except (TypeError, ValueError) as e: send({"test": i, "raised": f"its value {type(v).__name__} cannot be compared ({e})"[:300]})
-        except BaseException as e: send({"test": i, "raised": f"{type(e).__name__}: {str(e)[:200]}"})
-    send({"done": True})
-
-main()
-"""
-
-# %% ../nbs/02b_verify_code.ipynb #cddedf08
-_log = logging.getLogger(__name__)
-_NS_FAILED = threading.Event()  # set when `unshare` worked at the probe but failed later: runs go on without namespaces
-PRELOAD = ("math", "itertools", "functools", "collections", "heapq", "bisect", "operator", "string", "re", "typing", "copy", "fractions", "random")
-
-@lru_cache(maxsize=1)
-def _namespaces() -> tuple[str, ...]:
-    "The `unshare` prefix that gives the child empty network and PID namespaces, or `()` where that is not allowed."
-    cmd = ("unshare", "--net", "--pid", "--fork", "--kill-child")
-    if not shutil.which("unshare"): return ()
-    try: return cmd if subprocess.run([*cmd, "true"], capture_output=True, timeout=10).returncode == 0 else ()
-    except (OSError, subprocess.SubprocessError): return ()
-
-@lru_cache(maxsize=1)
-def _nobody() -> tuple[int, int]|None:
-    "(uid, gid) to run the child as when this process is root, else `None`."
-    if not hasattr(os, "geteuid") or os.geteuid() != 0: return None
-    try:
-        import pwd
-        p = pwd.getpwnam("nobody"); return p.pw_uid, p.pw_gid
-    except (ImportError, KeyError): return 65534, 65534
-
-@lru_cache(maxsize=1)
-def _stdlib_public() -> bool:
-    "Whether every folder down to the standard library can be entered by others (else `nobody` cannot import from it)."
-    d = os.path.realpath(os.path.dirname(os.__file__))
-    while True:
-        if not os.stat(d).st_mode & stat.S_IXOTH: return False
-        if d == os.path.dirname(d): return True
-        d = os.path.dirname(d)
-
-def sandbox_layers() -> dict:
-    "Which optional layers of the sandbox this machine gives."
-    return {"namespaces": bool(_namespaces()) and not _NS_FAILED.is_set(), "runs_as": "nobody" if _nobody() else "this user", "audit_hook": True,
-            "preloads": bool(_nobody()) and not _stdlib_public()}
-
-# %% ../nbs/02b_verify_code.ipynb #287cf600
-@dataclass
-class CodeVerdict:
-    "The outcome of one sandboxed run."
-    verdict: str  # "right", "wrong" or "error"
-    reason: str  # a sentence: which test failed and how, or what went wrong
-    passed: int = 0  # tests that returned their expected value
-    total: int = 0  # tests in the spec
-    seconds: float = 0.0  # wall-clock time of the run
-    timed_out: bool = False  # stopped at the wall limit
-    output: str = ""  # the first 2,000 bytes the code printed
-
-def _same(a:Any, b:Any) -> bool:
-    "JSON values equal, with floats within 1e-9 (relative or absolute); `True` is not `1`."
-    if isinstance(a, bool) or isinstance(b, bool): return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)): return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(a, list) and isinstance(b, list): return len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, dict) and isinstance(b, dict): return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
-
-def _call(entry:str, args:list) -> str:
-    "How a test reads: `f(1, [2, 3])`."
-    s = f"{entry}({', '.join(json.dumps(a) for a in args)})"
-    return s if len(s) <= 120 else s[:117] + "..."
-
-_SIGNALS = {signal.SIGXCPU: "its CPU time limit", signal.SIGXFSZ: "its file size limit", signal.SIGKILL: "a kill",
-            signal.SIGSEGV: "a crash (segmentation fault)"}
-
-# %% ../nbs/02b_verify_code.ipynb #250c88ed
-def _spawn(tmp:str, code:str, entry:str, tests:list[dict], lim:CodeLimits) -> subprocess.Popen:
-    "Start the sandboxed child in `tmp` and hand it its request."
-    ids = _nobody()
-    if ids: os.chown(tmp, *ids)
-    req = {"code": code, "entry": entry, "args": [json.dumps(t["args"]) for t in tests], "tmp": tmp, "ids": ids,
-           "preload": PRELOAD if ids and not _stdlib_public() else (),
-           "limits": {"cpu": max(1, math.ceil(lim.cpu)), "memory": lim.memory_mb << 20, "file": lim.file_kb << 10}}
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tmp, "TMPDIR": tmp}
-    p = subprocess.Popen([*(() if _NS_FAILED.is_set() else _namespaces()), sys.executable, "-I", "-S", "-B", "-u", "-c", _RUNNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, cwd=tmp, env=env, start_new_session=True, close_fds=True)
-    try: p.stdin.write(json.dumps(req).encode()); p.stdin.close()
-    except OSError: pass  # it died at once: its exit status tells why
-    return p
-
-def _kill(p:subprocess.Popen):
-    "Kill the child's whole process group and reap it."
-    try: os.killpg(p.pid, signal.SIGKILL)
-    except OSError: pass
-    p.wait()
-    for f in (p.stdout, p.stderr):
-        try: f.close()
-        except OSError: pass
-
-def run_tests(code:str, # the answer's source
-              entry:str, # the function the tests call
-              tests:list[dict], # [{"args": [...], "expected": ...}, ...]
-              limits:CodeLimits|None=None, # hard limits; default `CodeLimits()`
-             ) -> CodeVerdict:
-    "Run `code`'s `entry` on each test's arguments in a sandboxed subprocess and compare with the expected values."
-    lim, t0, n = limits or CodeLimits(), time.monotonic(), len(tests)
-    tmp = os.path.realpath(tempfile.mkdtemp(prefix="scrpo-code-"))
-    passed, verdict, printed, seen, buf, timed_out = 0, None, b"", 0, b"", False
-    try:
-        p = _spawn(tmp, code, entry, tests, lim)
-        deadline = t0 + lim.wall
-        with selectors.DefaultSelector() as sel:
-            sel.register(p.stdout, selectors.EVENT_READ, "res"); sel.register(p.stderr, selectors.EVENT_READ, "out")
-            while sel.get_map() and verdict is None:
-                left = deadline - time.monotonic()
-                if left <= 0: timed_out = True; break
-                for key, _ in sel.select(left):
-                    data = os.read(key.fd, 65536)
-                    if not data: sel.unregister(key.fileobj); continue
-                    seen += len(data)
-                    if seen > lim.output_kb << 10: verdict = CodeVerdict("error", f"the code printed or returned more than {lim.output_kb} KiB"); break
-                    if key.data == "out": printed += data[:max(0, 2000 - len(printed))]; continue
-                    *lines, buf = (buf + data).split(b"\n")
-                    for line in lines:
-                        if line.startswith(b"BLOCKED "): verdict = CodeVerdict("error", "the sandbox stopped it: " + line[8:].decode("utf-8", "replace")); break
-                        try: m = json.loads(line)
-                        except ValueError: continue
-                        if "error" in m: verdict = CodeVerdict("error", str(m["error"])); break
-                        if m.get("done"): verdict = CodeVerdict("right" if passed == n else "error", "all tests passed" if passed == n else "the run ended early"); break
-                        i = m.get("test")
-                        if not isinstance(i, int) or not 0 <= i < n or i != passed: continue
-                        t = tests[i]
-                        if "raised" in m: verdict = CodeVerdict("wrong", f"test {i + 1} of {n}: {_call(entry, t['args'])} raised {m['raised']}"); break
-                        got = json.loads(m["ok"])
-                        if not _same(got, t["expected"]):
-                            verdict = CodeVerdict("wrong", f"test {i + 1} of {n}: {_call(entry, t['args'])} returned {json.dumps(got)[:100]}, expected {json.dumps(t['expected'])[:100]}"); break
-                        passed += 1
-                    if verdict: break
-            if len(printed) < 2000 and p.stderr in sel.get_map():  # what it printed before the verdict
-                if any(k.data == "out" for k, _ in sel.select(0.01)): printed += os.read(p.stderr.fileno(), 2000 - len(printed))
-        _kill(p)
-        if verdict is None and p.returncode == 1 and printed.startswith(b"unshare: ") and not _NS_FAILED.is_set():
-            _log.warning("unshare failed (%s); running code answers without namespaces from now on.", printed[:200].decode("utf-8", "replace").strip())
-            _NS_FAILED.set()
-            return run_tests(code, entry, tests, limits)
-        if verdict is None:
-            rc = p.returncode if p.returncode is None or p.returncode >= 0 else p.returncode  # negative: a signal
-            if timed_out: verdict = CodeVerdict("error", f"timeout: still running after {lim.wall:g} s ({passed} of {n} tests passed)")
-            elif rc is not None and (rc < 0 or rc > 128) and (sig := -rc if rc < 0 else rc - 128) in _SIGNALS:
-                verdict = CodeVerdict("error", f"stopped by {_SIGNALS[sig]} ({passed} of {n} tests passed)")
-            else: verdict = CodeVerdict("error", f"the process exited with status {rc} before finishing ({passed} of {n} tests passed)")
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-    return replace(verdict, passed=passed, total=n, seconds=time.monotonic() - t0, timed_out=timed_out,
-                   output=printed.decode("utf-8", "replace"))
-
-# %% ../nbs/02b_verify_code.ipynb #6ca5bd55
+WARM = True  # fork answers' sandboxes from warm parents (see `scrpo.sandbox`); False: a fresh interpreter each
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_LOCK, _CACHE_SIZE = threading.Lock(), 20_000
 _REASON = {"right": "ok", "wrong": "mismatch", "error": "error"}
@@ -319,7 +78,7 @@ def _judge(code:str, spec:dict, spec_text:str, lim:CodeLimits) -> CodeVerdict:
     key = (code, spec_text)
     with _CACHE_LOCK:
         if (hit := _CACHE.get(key)) is not None: _CACHE.move_to_end(key); return replace(hit, seconds=0.0)
-    v = run_tests(code, spec["entry"], spec["tests"], lim)
+    v = run_tests(code, spec["entry"], spec["tests"], lim, warm=WARM)
     if v.verdict in ("right", "wrong"):
         with _CACHE_LOCK:
             _CACHE[key] = v

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from scrpo.verify import accuracy_reward, check_many, verifier_for
-from scrpo.verify_code import CodeLimits, code_spec, extract_code, run_tests, sandbox_layers
+from scrpo.sandbox import CodeLimits, run_tests, sandbox_layers
+from scrpo.verify_code import code_spec, extract_code
 
 SPEC = code_spec("add", [([1, 2], 3), ([-1, 1], 0), ([10, 5], 15)])
 TESTS = json.loads(SPEC)["tests"]
@@ -72,7 +73,7 @@ HOSTILE = {  # name -> (code, verdict, words the reason must hold)
     "print flood": (fn("while True: print('x' * 1000)"), "error", "more than 64 KiB"),
     "huge return value": (fn("return 'x' * 10**7"), "error", "more than 64 KiB"),
     "deep recursion": (fn("return add(a, b)"), "wrong", "RecursionError"),
-    "deep recursion, limit raised": ("import sys\nsys.setrecursionlimit(10**8)\n" + fn("return add(a + 1, b)"), "error", ""),
+    "deep recursion, limit raised": ("import sys\nsys.setrecursionlimit(10**8)\n" + fn("return add(a + 1, b)"), "error wrong", ""),  # the wall, or MemoryError first
     "memory hog": (fn("x = bytearray(2 * 1024**3)\nreturn a + b"), "wrong", "MemoryError"),
     "exit early": ("import os\n" + fn("os._exit(0)"), "error", "exited with status 0"),
     "sys.exit": ("import sys\n" + fn("sys.exit(0)"), "wrong", "SystemExit"),
@@ -80,14 +81,15 @@ HOSTILE = {  # name -> (code, verdict, words the reason must hold)
 }
 
 
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "fresh"])
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_answers_get_a_verdict_within_the_limit(name):
+def test_hostile_answers_get_a_verdict_within_the_limit(name, warm):
     code, verdict, words = HOSTILE[name]
     t0 = time.monotonic()
-    v = run_tests(code, "add", TESTS, LIM)
+    v = run_tests(code, "add", TESTS, LIM, warm=warm)
     took = time.monotonic() - t0
     assert took < LIM.wall + 1.5, f"{name}: {took:.1f}s"
-    assert v.verdict == verdict, (name, v)
+    assert v.verdict in verdict.split(), (name, v)
     assert words in v.reason, (name, v.reason)
     assert SECRET + ":x:" not in v.reason + v.output
     assert v.verdict != "right"
@@ -172,8 +174,11 @@ def test_evaluate_with_code_problems(tmp_path):
 
 
 def test_unshare_failing_later_falls_back_without_namespaces(monkeypatch):
-    from scrpo import verify_code as VC
+    from scrpo import sandbox as VC
     monkeypatch.setattr(VC, "_namespaces", lambda: ("unshare", "--no-such-option"))
     monkeypatch.setattr(VC, "_NS_FAILED", __import__("threading").Event())
-    v = run_tests(fn("return a + b"), "add", TESTS, LIM)
+    VC.close_sandboxes()
+    v = run_tests(fn("return a + b"), "add", TESTS, LIM)  # the warm parent cannot start; the fresh one retries without namespaces
     assert v.verdict == "right" and VC._NS_FAILED.is_set() and not VC.sandbox_layers()["namespaces"]
+    assert run_tests(fn("return a + b"), "add", TESTS, LIM).verdict == "right"  # and now warm parents start without them
+    VC.close_sandboxes()
