@@ -182,3 +182,18 @@ def test_unshare_failing_later_falls_back_without_namespaces(monkeypatch):
     assert v.verdict == "right" and VC._NS_FAILED.is_set() and not VC.sandbox_layers()["namespaces"]
     assert run_tests(fn("return a + b"), "add", TESTS, LIM).verdict == "right"  # and now warm parents start without them
     VC.close_sandboxes()
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "fresh"])
+def test_the_child_holds_only_its_own_descriptors(warm):
+    "A child cannot reach its warm parent's requests or replies (or anything else the parent had open)."
+    code = "import os\n" + fn("out = []\nfor d in range(256):\n    try: os.fstat(d); out.append(d)\n    except OSError: pass\nreturn out")
+    v = run_tests(code, "add", [{"args": [1, 2], "expected": [0, 1, 2, 3]}], LIM, warm=warm)
+    assert v.verdict == "right", v
+
+
+def test_many_answers_on_several_warm_parents():
+    specs = [code_spec("add", [([i, 1], i + 1)]) for i in range(30)]
+    answers = ["```python\n" + fn("return a + b" if i % 3 else "return a - b") + "```" for i in range(30)]
+    rs = check_many(answers, specs, workers=4, timeout=5)
+    assert [r.correct for r in rs] == [bool(i % 3) for i in range(30)]
