@@ -18,7 +18,7 @@ def organism_path(difficulty:str, demos:float, verbose:bool=True):
     "The organism a sweep names (`organism_model`: the recorded study's build) where the mix is a named one, else a build."
     from scrpo.organism import build_organism, organism_model
     if demos in (0.25, 0.0): return organism_model(f"organism-{difficulty}" + ("-nodemos" if demos == 0.0 else ""), verbose=verbose)
-    return build_organism(difficulty, demos, seed=0, verbose=verbose)
+    return build_organism(difficulty, demos, seed=0, stop_accuracy=0.45, verbose=verbose)  # the threshold search (find_sft_steps) for another mix
 
 def run_variant(a, variant, out):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
