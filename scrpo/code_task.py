@@ -261,7 +261,7 @@ def code_problems(split:str="train", # "train", "dev" or "test" (held out by a h
     pool = [t for t in TEMPLATES.values() if lo <= statements(t.write(random.Random(0))[1]) <= hi]
     if not pool: raise ValueError(f"No template has {lo} to {hi} statements; widen 'statements' (templates have 1 to 8).")
     rng = random.Random(f"code/{seed}/{split}/{json.dumps(k, sort_keys=True)}")
-    out, seen, tries = [], set(), 0
+    out, seen, tries, kind = [], set(), 0, None
     while len(out) < n:
         tries += 1
         if tries > 100 * n + 1000: raise ValueError(f"Only {len(out)} distinct {split} problems of {k} were found; ask for fewer or widen the knobs.")
@@ -274,7 +274,7 @@ def code_problems(split:str="train", # "train", "dev" or "test" (held out by a h
             if a not in inputs: inputs.append(a)
             if len(inputs) == k["tests"]: break
         if len(inputs) < k["tests"]: continue
-        kind = rng.choice(k["bugs"])
+        kind = kind or rng.choice(k["bugs"])  # drawn once per problem and kept until it succeeds: kinds come out evenly
         if (buggy := inject_bug(src, kind, rng)) is None or split_of(buggy) != split: continue
         want = [_run(src, name, a)[1] for a in inputs]
         got = [_run(buggy, name, a) for a in inputs]
@@ -287,6 +287,7 @@ def code_problems(split:str="train", # "train", "dev" or "test" (held out by a h
                     "meta": {"entry": name, "template": t.name, "bug": kind, "fixed": src, "buggy": buggy, "statements": statements(src),
                              "failing": len(failing), "split": split, "seed": seed,
                              "difficulty": {**k, "statements": list(k["statements"]), "bugs": list(k["bugs"])}}})
+        kind = None
     return Problems(out, LoadReport(SOURCE, f"code_problems {split} seed={seed} {k}", tries, len(out)))
 
 def _code_source(name:str, split:str|None=None, limit:int|None=None, seed:int=0, difficulty:str|dict="easy", **knobs):

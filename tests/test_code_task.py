@@ -65,3 +65,9 @@ def test_loads_by_name():
     assert len(rows) == 5 and {r["meta"]["split"] for r in rows} == {"test"}
     with pytest.raises(ValueError, match="do not apply"): load_problems("code:debug", max_terms=3)
     with pytest.raises(ValueError, match="Unknown code task"): load_problems("code:other")
+
+
+def test_bug_kinds_come_out_evenly():
+    from collections import Counter
+    c = Counter(r["meta"]["bug"] for r in code_problems("train", 150, "medium", seed=5))
+    assert set(c) == set(BUG_KINDS) and min(c.values()) >= 15, c
