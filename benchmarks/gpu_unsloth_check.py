@@ -58,12 +58,9 @@ from trainer_utils import arithmetic_script, scripted_generate  # the tests' scr
 
 
 def cpu_trl_shim():
-    "TRL 1.15's fused LM head needs Triton, which CPU builds of torch lack: on the CPU, use the tests' plain-torch stand-in."
-    import trl.trainer.utils as u
-    if getattr(u, "_ChunkedLogProbFunction", "absent") is None:
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-        import trl_compat
-        trl_compat.install(); log("cpu smoke: TRL 1.15 has no Triton kernel here; tests/trl_compat.py's plain-torch log-probs installed")
+    "TRL 1.15's fused LM head needs Triton, which CPU builds of torch lack: off a GPU, plain-torch log-probs (scrpo.engines)."
+    from scrpo.engines import fit_trl_logprob
+    if fit_trl_logprob(): log("cpu smoke: TRL 1.15's fused LM head gets plain-torch log-probs off a GPU (scrpo.engines.fit_trl_logprob)")
 
 
 # --- make-model

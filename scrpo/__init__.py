@@ -8,9 +8,11 @@ Modules:
 - `scrpo.core`: The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
 - `scrpo.data`: Maths problems in one schema, from local files, the Hugging Face Hub or reasoning-gym, and TRL chat prompts for them.
 - `scrpo.demo`: `scrpo demo organism`: build or load the model organism, train GRPO and ScRPO on it side by side at equal generated samples, and plot both curves.
+- `scrpo.engines`: Where vLLM can run, and what TRL needs to use it there: vLLM's own platform decides; on vLLM's CPU build the colocated engine gets its weights by an in-place reload; TRL 1.15's fused LM head gets plain-torch log-probs off a GPU.
 - `scrpo.eval`: Evaluation on the paper's benchmarks: pass@1 over k samples, unbiased pass@k, maj@k, and self-correction metrics.
 - `scrpo.models`: `load_model`: one call that gives a causal LM and its chat tokenizer, from a known name, a local folder or a Hub id, through transformers (CPU or GPU) or Unsloth (GPU); an embedded SmolLM2 that works offline; tiny random models for tests.
 - `scrpo.organism`: A CPU-scale model organism for ScRPO: procedural chain sums, a small llama model with its own tokenizer, and a TRL SFT warm start on solutions and on correction demonstrations made by controlled error injection.
+- `scrpo.organism_errors`: Wrong answers of one chosen kind for the organism's chain sums, and the kind of error a reply makes: the instrument for injecting errors by kind into the error pool and for counting each kind in first attempts.
 - `scrpo.pool`: The error pool: the model's own wrong answers, admitted from scored groups, deduplicated, evicted, sampled for self-correction and saved with the run.
 - `scrpo.prompts`: Reflection templates: a problem and the model's earlier wrong answer become the chat messages of a self-correction prompt; the correction's Analysis section is found again for the loss.
 - `scrpo.results`: Tables and figures from sweep results: accuracy per arm and set with 95% intervals over seeds, paired differences, compute, self-correction metrics, provenance, training curves and bar charts.

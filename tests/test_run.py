@@ -89,6 +89,7 @@ def test_lora_run_with_vllm_eval_hands_the_engine_a_full_model(tmp_path, monkeyp
         AutoModelForCausalLM.from_pretrained(model)
         return {"metrics": {k: {"pass@1": 0.0} for k in sets}}
     monkeypatch.setattr(run_mod, "evaluate_sets", fake_evaluate_sets)
+    for where in ("scrpo.engines.vllm_refusal", "scrpo.trainer.vllm_refusal"): monkeypatch.setattr(where, lambda *a: None)  # as if vLLM were installed
     raw = {**TINY, "model": {"name": "tiny-llama", "lora": {"r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj"]}},
            "train": {**TINY["train"], "max_steps": 1, "use_cpu": True, "bf16": False}, "eval": {**TINY["eval"], "before": False, "backend": "vllm"}}
     s = run_mod.train(load_config(raw, [f"run.root={tmp_path}"], cuda=True), echo=None)  # cuda=True: a vllm eval config passes the GPU check
