@@ -8,7 +8,7 @@ Docs: https://scrpo.github.io/scrpo/trainer.html.md"""
 
 # %% ../nbs/06_trainer.ipynb #1ad41f90
 from __future__ import annotations
-import contextlib, json, math, os, time, warnings
+import contextlib, json, math, os, random, time, warnings
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, fields, make_dataclass, MISSING
 from pathlib import Path
@@ -21,7 +21,7 @@ from trl.trainer.utils import split_tensor_dict
 
 from .core import write_json
 from .engines import fit_trl_logprob, fit_vllm_sync, trl_engine_defaults, vllm_refusal
-from .pool import ADMISSIONS, EVICTIONS, POOL_FILE, SAMPLINGS, ErrorPool, ScoredGroup
+from .pool import ADMISSIONS, EVICTIONS, POOL_FILE, SAMPLINGS, ErrorPool, ScoredGroup, inject_wrong_answer
 from .verify import completion_text
 from .prompts import (ANALYSIS_CHECKS, ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span,
                            split_reflection)
@@ -59,6 +59,7 @@ class ScRPOConfig(GRPOConfig):
     pool_max_attempts: int = field(default=4, metadata={"help": "A record retires after this many correction attempts."})
     pool_seed: int | None = field(default=None, metadata={"help": "Seed of the pool's sampler; None uses `seed`."})
     pool_admit_failed_corrections: bool = field(default=False, metadata={"help": "Also admit failed corrections (origin 'correction') to the pool."})
+    pool_injected_kind: str|None = field(default=None, metadata={"help": "Seed the pool with synthetic wrong answers of this kind: each wrong trial answer going to the pool is replaced by one the injector registered for the row's data source writes (scrpo.pool.register_error_injector; the organism's kinds are in scrpo.organism_errors). A group where the kind cannot apply is left out. None: the model's own wrong answers (the natural pool)."})
     # --- prompts
     reflection_template: str = field(default="reflect", metadata={"help": "Reflection template name in scrpo.prompts.TEMPLATES: reflect, retry, critique or one you registered."})
     max_reflection_prompt_tokens: int | None = field(default=1024, metadata={"help": "Token budget of the whole reflection prompt; a longer earlier answer keeps its beginning and end around an elision mark. None keeps it whole."})
@@ -225,7 +226,7 @@ def cut_to_loss_tokens(batch:dict, # a scored batch from `_generate_and_score_co
     out.update(prompt_ids=new_p, prompt_mask=new_pm, completion_mask=cm)
     return out
 
-# %% ../nbs/06_trainer.ipynb #fa5b4bb0
+# %% ../nbs/06_trainer.ipynb #d0737412
 def importance_ratio(batch:dict, # a scored batch holding `old_per_token_logps` and `sampling_per_token_logps`
                      mode:str="sequence_mask", # `vllm_importance_sampling_mode`: (token|sequence)_(mask|truncate)
                      clip_min:float|None=None, clip_max:float|None=3.0, # `vllm_importance_sampling_clip_min/max`
@@ -401,14 +402,20 @@ def _admit_trial_groups(self:ScRPOMixin):
     rows = gather_object([_trial_row(x) for x in local_inputs])
     texts = gather_object([completion_text(c) for c in local_completions])
     correct = self._correct_mask(rewards).tolist()
+    kind = self.args.pool_injected_kind
+    rng = random.Random(f"{self.args.seed}/{self.state.global_step}")  # the same draws on every rank, and after a resume
     groups, skipped = [], defaultdict(int)
     for g in range(len(texts) // G):
         sl = slice(g * G, (g + 1) * G)
         problem, answer, pid, meta = rows[g * G]
         if answer is None or answer == "" or answer == []: skipped["no_answer"] += 1; continue  # nothing to verify a correction against
         if not isinstance(problem, str) or not problem.strip(): skipped["empty_problem"] += 1; continue
+        responses = texts[sl]
+        if kind is not None and not all(correct[sl]):  # injected errors of one kind stand in for the model's own
+            responses = [r if ok else inject_wrong_answer(meta["row"], kind, rng) for r, ok in zip(responses, correct[sl])]
+            if any(r is None for r in responses): skipped["injection_not_applicable"] += 1; continue
         groups.append(ScoredGroup(problem=problem, answer=answer if isinstance(answer, (str, list)) else str(answer),
-                                  responses=texts[sl], correct=correct[sl], step=self.state.global_step,
+                                  responses=responses, correct=correct[sl], step=self.state.global_step,
                                   problem_id=None if pid is None else str(pid), origin="trial", meta=meta))
     results = self.pool.admit_many(groups)
     m = self._metrics["train"]

@@ -193,3 +193,36 @@ def test_runs_on_the_expected_trl():
     want = os.environ.get("SCRPO_EXPECT_TRL")
     if want: assert trl.__version__ == want
     else: assert int(trl.__version__.split(".")[0]) == 1
+
+@pytest.mark.parametrize("kind", ["dropped_step", "carry_dropped"])
+def test_pool_injected_kind_fills_the_pool_with_that_kind_only(tiny, kind):
+    "With pool_injected_kind every pooled wrong answer is an injected one of that kind; groups where it cannot apply stay out."
+    from scrpo.data import to_prompts
+    from scrpo.organism import organism_dataset, solution_steps, write_solution
+    from scrpo.organism_errors import classify_error
+    rows = organism_dataset("train", 8, "easy")
+    def script(prompt, i):  # half of each group right, half wrong in its own way (an answer off by 7)
+        terms = [int(t) for t in re.findall(r"\d+", prompt[-1]["content"].split("What is")[-1])]
+        steps = solution_steps(terms)
+        return write_solution(steps) if i % 4 < 2 else write_solution(steps).replace(f"{{{steps[-1][2]}}}", f"{{{steps[-1][2] + 7}}}")
+    model, tok = load_model(tiny)
+    tr = ScRPOTrainer(model, [accuracy_reward], args=config(max_steps=2, correction_every=0, pool_injected_kind=kind, pool_per_problem_limit=4),
+                      train_dataset=to_prompts(rows), processing_class=tok)
+    tr = scripted_generate(tr, script); tr.train()
+    terms = {r["problem"]: r["meta"]["operands"] for r in rows}
+    kinds = [classify_error(terms[rec.problem], rec.response) for rec in tr.pool.records]
+    assert kinds and set(kinds) == {kind}, kinds
+    if kind == "carry_dropped":  # only problems with a carrying addition can hold one; the others are counted as skipped
+        from scrpo.organism import _carries
+        can = {r["problem"] for r in rows if any(_carries(a, b) for a, b, _ in solution_steps(r["meta"]["operands"]))}
+        assert {rec.problem for rec in tr.pool.records} <= can
+        skipped = sum(l.get("pool/skipped/injection_not_applicable", 0) for l in tr.state.log_history)
+        assert (skipped > 0) == (len(can) < len(rows))
+    natural = ScRPOTrainer(load_model(tiny)[0], [accuracy_reward], args=config(max_steps=2, correction_every=0, pool_per_problem_limit=4),
+                           train_dataset=to_prompts(rows), processing_class=tok)
+    natural = scripted_generate(natural, script); natural.train()
+    assert {classify_error(terms[rec.problem], rec.response) for rec in natural.pool.records} == {"wrong_final_copy"}  # the control: the model's own
+    with pytest.raises(ValueError, match="pool_injected_kind='typo' is unknown"):
+        bad = scripted_generate(ScRPOTrainer(load_model(tiny)[0], [accuracy_reward], args=config(max_steps=1, correction_every=0, pool_injected_kind="typo"),
+                                             train_dataset=to_prompts(rows), processing_class=tok), script)
+        bad.train()
