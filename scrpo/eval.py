@@ -264,7 +264,8 @@ def run_items(items:list[dict], # each: `key`, `messages` (or `error`), `gold`, 
         for r in recs:
             v = verdicts.get(r["key"])
             r.update(pred=v.pred if v else None, correct=bool(v.correct) if v else False,
-                     reason=v.reason if v else r["error"], verify_seconds=v.seconds if v else 0.0)
+                     reason=v.reason if v else r["error"], verify_seconds=v.seconds if v else 0.0,
+                     detail=v.detail if v else "")  # the verifier's sentence on why (code: which test failed); "" when it gives none
         new = [r for r in recs if r["key"] not in log]
         log.append(new); bar.update(len(new))
     bar.close()

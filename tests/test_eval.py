@@ -147,3 +147,27 @@ def test_shared_benchmarks_by_name(tiny, shared_data):
     res = evaluate(model, tok, ["gsm8k"], data_dir=shared_data, limit=2, k=1, max_new_tokens=4, progress=False)
     assert res["config"]["benchmarks"]["gsm8k"] and res["metrics"]["gsm8k"]["problems"] == 2
     assert res["samples"]["gsm8k"][0]["gold"] == "18"
+
+
+def test_sample_log_records_the_verifiers_detail(tmp_path):
+    "Each logged sample carries `VerifyResult.detail` beside its verdict: the code verifier's sentence, '' where there is none."
+    from scrpo.verify_code import code_spec
+    bodies = {"right": "return 2 * x", "wrong": "return x + 2"}
+    def scripted(model, tokenizer, prompts, seed=0, **kw):
+        if any("BOOM" in p for p in prompts): raise RuntimeError("generation blew up")
+        body = lambda p: next((b for k, b in bodies.items() if f"Write {k}" in p), None)
+        return [Generation(f"```python\ndef double(x):\n    {body(p)}\n```" if body(p) else "I don't know.", 9, False) for p in prompts]
+    gold = code_spec("double", [([2], 4), ([3], 6)])
+    rows = [{"id": i, "problem": p, "answer": gold, "source": "fixture"} for i, p in
+            (("right", "Write right double(x)."), ("wrong", "Write wrong double(x)."), ("none", "double(x)?"), ("boom", "BOOM"))]
+    res = evaluate(None, None, {"code": rows}, backend=scripted, batch_size=1, out=tmp_path, progress=False)
+    logged = {r["id"]: r for r in SampleLog(tmp_path / "samples.jsonl").records.values()}
+    assert {i: (r["correct"], r["reason"], r["detail"]) for i, r in logged.items()} == {
+        "right": (True, "ok", "all tests passed"),
+        "wrong": (False, "mismatch", "test 2 of 2: double(3) returned 5, expected 6"),
+        "none": (False, "no_answer", "no ```python block defining double"),
+        "boom": (False, "generation error: RuntimeError: generation blew up", "")}  # no verdict, no detail
+    assert list(logged["wrong"])[-2:] == ["verify_seconds", "detail"]  # one new field, after the ones the log had
+    assert [s["detail"] for s in res["samples"]["code"]] == [logged[r["id"]]["detail"] for r in rows]
+    maths = evaluate(None, None, {"toy": ROWS[:1]}, backend=scripted, progress=False)["samples"]["toy"][0]
+    assert (maths["reason"], maths["detail"]) == ("no_answer", "")  # the maths verifier gives no sentence
