@@ -380,7 +380,8 @@ def self_correction_eval(model, # a transformers causal LM, or a `vllm.LLM` with
                          extract:str="lenient", verify_timeout:float=5.0, progress:bool=True, # as in `evaluate`
                         ) -> dict:
     "Attempt 1, then a reflection prompt with the model's own answer, then attempt 2: accuracy at both and the flips."
-    from scrpo.prompts import reflection_prompt
+    from scrpo.prompts import reflection_prompt, template_for
+    from scrpo.verify import verifier_spec
     if system_prompt == "default":
         from scrpo.data import DEFAULT_SYSTEM_PROMPT as system_prompt
     data = load_benchmarks(benchmarks, data_dir, limit)
@@ -412,7 +413,7 @@ def self_correction_eval(model, # a transformers causal LM, or a `vllm.LLM` with
         for r, a in zip(rows, t1):
             it = {"key": f"t2/{name}/{r['id']}", "benchmark": name, "id": str(r["id"]), "sample": 0, "gold": r.get("answer"),
                   "source": r.get("source")}
-            try: it["messages"] = reflection_prompt(r["problem"], a["response"] or "", template=template, tokenizer=tokenizer,
+            try: it["messages"] = reflection_prompt(r["problem"], a["response"] or "", template=template_for(template, (verifier_spec(r["answer"]) or {}).get("kind")), tokenizer=tokenizer,
                                                     max_prompt_tokens=max_prompt_tokens, think=think,
                                                     system_prompt=system_prompt)
             except Exception as e: it["error"] = f"prompt error: {type(e).__name__}: {e}"

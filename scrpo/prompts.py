@@ -14,8 +14,8 @@ from typing import Any, Callable, Literal
 
 # %% auto #0
 __all__ = ['REQUIRED_FIELDS', 'TEMPLATES', 'CHARS_PER_TOKEN', 'ELISION', 'ANALYSIS_CHECKS', 'ReflectionTemplate',
-           'register_template', 'get_template', 'strip_think', 'count_tokens', 'truncate_middle', 'reflection_prompt',
-           'reflection_span', 'solution_span', 'split_reflection', 'register_analysis_check']
+           'register_template', 'get_template', 'template_for', 'strip_think', 'count_tokens', 'truncate_middle',
+           'reflection_prompt', 'reflection_span', 'solution_span', 'split_reflection', 'register_analysis_check']
 
 # %% ../nbs/04_prompts.ipynb #19034817
 REQUIRED_FIELDS = ("problem", "wrong_response")
@@ -130,6 +130,33 @@ register_template("retry", _OPENING +
     "Solve the problem again from the start instead of repeating the earlier answer. Reason step by step, "
     "check each step before moving on, and make sure the result meets every condition of the problem. "
     "Put the final answer in \\boxed{{}}.", sections=False)
+
+# %% ../nbs/04_prompts.ipynb #6d8f86f5
+_CODE_OPENING = ("Here is a programming problem and an earlier attempt at solving it. "
+                 "The earlier attempt fails some of the tests.\n\n"
+                 "Problem:\n{problem}\n\n"
+                 "Earlier attempt:\n<attempt>\n{wrong_response}\n</attempt>\n\n")
+_CODE_ANSWER = "write the whole corrected function in a ```python block"
+
+register_template("reflect_code", _CODE_OPENING +
+    "Work out why the earlier attempt went wrong, then solve the problem correctly. Reply in two sections:\n"
+    "Analysis: explain what went wrong in the earlier attempt and why.\n"
+    f"Corrected Solution: {_CODE_ANSWER}.")
+
+register_template("critique_code", _CODE_OPENING +
+    "Find the first line of the earlier attempt that is wrong, then solve the problem correctly. Reply in two sections:\n"
+    "Analysis: quote the first wrong line and explain why it is wrong.\n"
+    f"Corrected Solution: {_CODE_ANSWER}.")
+
+register_template("retry_code", _CODE_OPENING +
+    "Solve the problem again from the start instead of repeating the earlier answer. Check the function against "
+    f"every test before you answer, and {_CODE_ANSWER}.", sections=False)
+
+def template_for(name:str, # a template name, e.g. the trainer's `reflection_template`
+                 kind:str|None=None, # the verifier kind of the problem's gold (`None` or "math": a math problem)
+                ) -> str:
+    "The template to use for a problem of verifier `kind`: `<name>_<kind>` when it is registered, else `name`."
+    return f"{name}_{kind}" if kind not in (None, "math") and f"{name}_{kind}" in TEMPLATES else name
 
 # %% ../nbs/04_prompts.ipynb #ccd41f17
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.S)

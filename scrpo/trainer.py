@@ -22,8 +22,8 @@ from trl.trainer.utils import split_tensor_dict
 from .core import write_json
 from .engines import fit_trl_logprob, fit_vllm_sync, trl_engine_defaults, vllm_refusal
 from .pool import ADMISSIONS, EVICTIONS, POOL_FILE, SAMPLINGS, ErrorPool, ScoredGroup, inject_wrong_answer
-from .verify import completion_text
-from .prompts import (ANALYSIS_CHECKS, ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span,
+from .verify import completion_text, verifier_spec
+from .prompts import (ANALYSIS_CHECKS, ELISION, TEMPLATES, count_tokens, reflection_prompt, reflection_span, solution_span, template_for,
                            split_reflection)
 from fastcore.basics import patch
 
@@ -449,12 +449,13 @@ def _prepare_inputs(self:ScRPOMixin, generation_batch):
 
 @patch
 def _reflection_prompts(self:ScRPOMixin, records:list) -> list:
-    "Each record's reflection prompt, in the format of its trial prompt; `None` where it cannot fit the budget."
+    "Each record's reflection prompt, in the format of its trial prompt and worded for its verifier kind (`template_for`); `None` where it cannot fit the budget."
     a, out = self.args, []
     tok = getattr(self.processing_class, "tokenizer", self.processing_class)
     for rec in records:
         meta = rec.meta or {}
-        try: out.append(reflection_prompt(rec.problem, rec.response, template=a.reflection_template, tokenizer=tok,
+        template = template_for(a.reflection_template, (verifier_spec(rec.answer) or {}).get("kind"))
+        try: out.append(reflection_prompt(rec.problem, rec.response, template=template, tokenizer=tok,
                                           max_prompt_tokens=a.max_reflection_prompt_tokens, think=a.reflection_think,
                                           system_prompt=meta.get("system"), chat=meta.get("chat", True)))
         except ValueError: out.append(None)

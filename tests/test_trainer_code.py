@@ -70,9 +70,9 @@ def test_corrections_succeed_exactly_with_the_fixed_code(run):
         assert reward == float(code in fixed)
     assert tr._correction_chunks[0]["advantages"].tolist() == [1.0, 1.0, 0.0, 0.0] * 2  # success_only: the fixed code, and only it
 
-@pytest.mark.xfail(strict=True, reason="the reflection templates (scrpo.prompts) call every problem a math problem and ask for \\boxed{}, "
-                   "which the code verifier never reads: a correction that follows them earns nothing")
 def test_reflection_prompt_asks_a_code_problem_for_code(run):
+    "A code problem's correction prompt uses the template's code twin (`template_for`): a ```python answer, no boxed one."
     tr, _ = run
-    ask = tr._reflection_prompts(tr.pool.records[:1])[0][-1]["content"].split("</attempt>")[1]  # the request after the earlier attempt
-    assert "\\boxed" not in ask and "```python" in ask
+    msgs = tr._reflection_prompts(tr.pool.records[:1])[0]
+    ask = msgs[-1]["content"].split("</attempt>")[1]  # the request after the earlier attempt
+    assert msgs[-1]["content"].startswith("Here is a programming problem") and "\\boxed" not in ask and "```python" in ask
