@@ -73,6 +73,9 @@ $(TWIN_STAMP): pyproject.toml constraints-gpu.txt
 	@touch $(TWIN_STAMP)
 
 # One pytest process per file (each starts its own engines); SCRPO_REQUIRE_VLLM=1 turns "vllm missing" into failures.
+# The twin converts and builds its models in its own cache: a folder converted by transformers 5.17 (the embedded
+# SmolLM2 from its GGUF) differs from one converted by the main venv's transformers, and the two must not share it.
+test-vllm: export SCRPO_CACHE ?= $(HOME)/.cache/scrpo-twin
 test-vllm: $(TWIN_STAMP)
 	@$(TPY) -c "import torch, transformers, trl, vllm; print('twin:', 'torch', torch.__version__, 'transformers', transformers.__version__, 'trl', trl.__version__, 'vllm', vllm.__version__)"
 	$(TPY) -m pytest -q -p no:cacheprovider tests/test_gpu_extra.py

@@ -3,7 +3,9 @@ with a correction step) and SmolLM2 generation. Prints each figure and the ratio
 process (vLLM's CPU backend pins the threads of the process it runs in, which would change what comes after it). Needs
 the twin environment (`make setup-vllm`, then run it with .venv-vllm/bin/python). Usage:
 
-    .venv-vllm/bin/python benchmarks/bench_vllm.py [--steps 4] [--n 16] [--max-new-tokens 64]
+    SCRPO_CACHE=~/.cache/scrpo-twin .venv-vllm/bin/python benchmarks/bench_vllm.py [--steps 4] [--n 16] [--max-new-tokens 64]
+
+(SCRPO_CACHE as `make test-vllm` sets it: transformers 5.17 converts the embedded SmolLM2 differently from the main venv's.)
 """
 import argparse, gc, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
