@@ -21,7 +21,7 @@ def runs_of(sweep:str, arm:str, seeds:list[int]) -> dict[int, Path]:
     "The newest finished run folder of each seed (a replayed cell may have run more than once)."
     out = {}
     for s in seeds:
-        found = sorted(p for p in (ROOT / "runs" / "sweeps" / sweep).glob(f"{arm}-seed{s}-*") if (p / "eval").is_dir())
+        found = sorted(p for p in (ROOT / "runs" / "sweeps" / sweep).glob(f"{arm}-seed{s}-*") if (p / "eval" / ("before" if arm == "base" else "after") / "samples.jsonl").is_file())
         if found: out[s] = found[-1]
     return out
 
