@@ -7,7 +7,8 @@ results folder, then prints:
   - every cell's held-out accuracy beside the recorded cell's, and the difference;
   - what the model name resolved to in each replayed cell (the shipped folder and its weights fingerprint).
 Exact per-seed equality across CPUs is not expected (sampling can diverge on float noise); agreement of the
-intervals is the check. About 30 minutes on 2 cores (21 cells, two sweep processes sharing them; resumable).
+intervals is the check. 21 cells, two sweep processes sharing them (resumable): 68 minutes measured on 2 cores shared with
+other jobs.
 
 Usage: python benchmarks/replay_organism.py [--results-dir data/results/organism_replay_study] [--seeds 0-9]
                                             [--processes 2] [--report-only]

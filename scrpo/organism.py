@@ -248,6 +248,13 @@ def _stop_callback(tok, probe:list[dict], every:int, stop_accuracy:float|None, c
             if stop_accuracy is not None and acc >= stop_accuracy: control.should_training_stop = True
     return StopAt()
 
+def _check_stop(sft_steps:int|None, stop_accuracy:float|None, max_steps:int):
+    "Refuse two ways to stop the warm start, or a step count outside the schedule."
+    if sft_steps is not None and stop_accuracy is not None:
+        raise ValueError(f"sft_steps={sft_steps} and stop_accuracy={stop_accuracy} both stop the warm start; give one of them.")
+    if sft_steps is not None and not (isinstance(sft_steps, int) and 1 <= sft_steps <= max_steps):
+        raise ValueError(f"sft_steps={sft_steps!r} must be an integer from 1 to max_steps={max_steps}.")
+
 def warm_start(model, tok, # the model to train in place, and its tokenizer
                rows:list[dict], # prompt-completion rows from `sft_examples`
                probe:list[dict], # held-out problem rows the stopping rule checks
@@ -260,10 +267,7 @@ def warm_start(model, tok, # the model to train in place, and its tokenizer
                sft_steps:int|None=None, # stop after exactly this many steps of the `max_steps` schedule (a fixed-step build)
               ) -> tuple[int, list[dict]]:
     "SFT with TRL's `SFTTrainer` for `sft_steps` steps, or until greedy accuracy on `probe` reaches `stop_accuracy`: the steps taken and the accuracy curve."
-    if sft_steps is not None and stop_accuracy is not None:
-        raise ValueError(f"sft_steps={sft_steps} and stop_accuracy={stop_accuracy} both stop the warm start; give one of them.")
-    if sft_steps is not None and not (isinstance(sft_steps, int) and 1 <= sft_steps <= max_steps):
-        raise ValueError(f"sft_steps={sft_steps!r} must be an integer from 1 to max_steps={max_steps}.")
+    _check_stop(sft_steps, stop_accuracy, max_steps)
     from datasets import Dataset
     from transformers import PrinterCallback
     from trl import SFTConfig, SFTTrainer
@@ -314,10 +318,7 @@ def build_organism(difficulty:str|dict="easy", # a name in `DIFFICULTIES` or {"t
     name = f"t{knobs['terms']}d{knobs['digits']}-c{correction_demos:g}-s{seed}"
     dest = Path(path) if path is not None else cache_root() / "organism" / f"{name}-{key}"
     if not (isinstance(threads, int) and threads >= 1): raise ValueError(f"threads={threads!r} must be an integer >= 1.")
-    if sft_steps is not None and stop_accuracy is not None:
-        raise ValueError(f"sft_steps={sft_steps} and stop_accuracy={stop_accuracy} both stop the warm start; give one of them.")
-    if sft_steps is not None and not (isinstance(sft_steps, int) and 1 <= sft_steps <= max_steps):
-        raise ValueError(f"sft_steps={sft_steps!r} must be an integer from 1 to max_steps={max_steps}.")
+    _check_stop(sft_steps, stop_accuracy, max_steps)  # before the cache is looked at
     def build(tmp:Path):
         import torch
         t0, caller_threads = time.perf_counter(), torch.get_num_threads()

@@ -66,8 +66,7 @@ def classify_error(terms:list[int], # the problem's terms
     if not box or not all(steps) or len(steps) not in (len(terms) - 1, len(terms) - 2): return "unformatted"
     nums = [tuple(int(g) for g in m.groups()) for m in steps]
     if len(nums) == len(terms) - 2:  # one term short: a dropped step when the rest adds the other terms in order
-        ok = any([n[1] for n in nums] == terms[1:i] + terms[i + 1:] and nums[0][0] == (terms[0] if i > 0 else terms[1])
-                 for i in range(1, len(terms)))
+        ok = nums[0][0] == terms[0] and any([n[1] for n in nums] == terms[1:i] + terms[i + 1:] for i in range(1, len(terms)))
         return "dropped_step" if ok else "wrong_chain"
     acc = terms[0]
     for (a, b, c), t in zip(nums, terms[1:]):
