@@ -10,6 +10,7 @@ from scrpo.verify_code import code_spec, extract_code
 SPEC = code_spec("add", [([1, 2], 3), ([-1, 1], 0), ([10, 5], 15)])
 TESTS = json.loads(SPEC)["tests"]
 LIM = CodeLimits(wall=3.0, cpu=2, memory_mb=256, file_kb=64, output_kb=64)
+HANG_SLACK = 8.0  # seconds past the wall that still count as "stopped at the limit" on a loaded 2-core machine
 SENTINEL = Path("/tmp/scrpo-test-sentinel")
 SECRET = open("/etc/passwd").read().split(":")[0] if os.path.exists("/etc/passwd") else "root"
 
@@ -88,7 +89,9 @@ def test_hostile_answers_get_a_verdict_within_the_limit(name, warm):
     t0 = time.monotonic()
     v = run_tests(code, "add", TESTS, LIM, warm=warm)
     took = time.monotonic() - t0
-    assert took < LIM.wall + 1.5, f"{name}: {took:.1f}s"
+    # The wall limit is the sandbox's own deadline; this checks that nothing outlives it by far (a hang would run 60 s or
+    # forever), not how fast a loaded machine kills and reaps: CI measured 5.0 s for a 3 s wall under load.
+    assert took < LIM.wall + HANG_SLACK, f"{name}: {took:.1f}s"
     assert v.verdict in verdict.split(), (name, v)
     assert words in v.reason, (name, v.reason)
     assert SECRET + ":x:" not in v.reason + v.output
@@ -118,14 +121,17 @@ def test_extract_code():
     assert extract_code("```python\ndef add(a, b):\n    return a + b", "add") == "def add(a, b):\n    return a + b"  # unclosed fence at the end
 
 
-def test_check_many_mixes_kinds_and_caches():
+def test_check_many_mixes_kinds_and_caches(monkeypatch):
     assert verifier_for("code") is not None
     right, wrong = "```python\n" + fn("return a + b") + "```", "```python\n" + fn("return a - b") + "```"
     rs = check_many([right, wrong, right, "none", r"\boxed{2}", right], [SPEC, SPEC, SPEC, SPEC, "2", '{"kind": "code"}'], timeout=3)
     assert [(r.correct, r.reason) for r in rs] == [(True, "ok"), (False, "mismatch"), (True, "ok"), (False, "no_answer"), (True, "ok"), (False, "unparseable_gold")]
     assert rs[1].detail.startswith("test 1 of 3: add(1, 2) returned -1")
-    t0 = time.monotonic(); again = check_many([right] * 8, [SPEC] * 8, timeout=3)
-    assert all(r.correct for r in again) and time.monotonic() - t0 < 0.5  # cached
+    import scrpo.verify_code as vc
+    with monkeypatch.context() as m:  # cached: a second look runs nothing
+        m.setattr(vc, "run_tests", lambda *a, **k: pytest.fail("a cached verdict ran the sandbox again"))
+        again = check_many([right] * 8, [SPEC] * 8, timeout=3)
+    assert all(r.correct for r in again)
     t = check_many(["```python\n" + fn("while True: pass") + "```"], [SPEC], timeout=1.0)[0]
     assert (t.correct, t.reason) == (False, "timeout") or t.reason == "error"
 
