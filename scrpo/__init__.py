@@ -13,6 +13,7 @@ Modules:
 - `scrpo.models`: `load_model`: one call that gives a causal LM and its chat tokenizer, from a known name, a local folder or a Hub id, through transformers (CPU or GPU) or Unsloth (GPU); an embedded SmolLM2 that works offline; tiny random models for tests.
 - `scrpo.organism`: A CPU-scale model organism for ScRPO: procedural chain sums, a small llama model with its own tokenizer, and a TRL SFT warm start on solutions and on correction demonstrations made by controlled error injection.
 - `scrpo.organism_errors`: Wrong answers of one chosen kind for the organism's chain sums, and the kind of error a reply makes: the instrument for injecting errors by kind into the error pool and for counting each kind in first attempts.
+- `scrpo.organism_hard`: Where GRPO has no signal: the chain sums on which the organism's warm start gets every one of k sampled answers wrong, measured once and shipped, and training mixtures in which such problems are common.
 - `scrpo.pool`: The error pool: the model's own wrong answers, admitted from scored groups, deduplicated, evicted, sampled for self-correction and saved with the run.
 - `scrpo.prompts`: Reflection templates: a problem and the model's earlier wrong answer become the chat messages of a self-correction prompt; the correction's Analysis section is found again for the loss.
 - `scrpo.results`: Tables and figures from sweep results: accuracy per arm and set with 95% intervals over seeds, paired differences, compute, self-correction metrics, provenance, training curves and bar charts.

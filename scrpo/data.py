@@ -267,7 +267,7 @@ def _load_hub(sources:tuple) -> list[dict]:
     return rows
 
 DATA_SOURCES: dict = {}  # "<prefix>" of names "<prefix>:<task>" -> load(name, split, limit, seed, **knobs); `scrpo.organism` adds "organism"
-BUILTIN_SOURCES = {"organism": "scrpo.organism", "code": "scrpo.code_task"}  # prefix -> the module that registers it, imported on first use
+BUILTIN_SOURCES = {"organism": "scrpo.organism", "code": "scrpo.code_task", "organism_hard": "scrpo.organism_hard"}  # prefix -> the module that registers it, imported on first use
 
 def register_data_source(prefix:str, # names "<prefix>:<task>" load through `load`
                          load, # load(name, split=, limit=, seed=, **knobs) -> Problems
