@@ -3,11 +3,12 @@
 Modules:
 
 - `scrpo.cli`: The `scrpo` command: `train`, `demo`, `eval`, `pool` and `sweep`.
+- `scrpo.code_organism`: The code-debugging model organism: a tiny llama with its own tokenizer, warm-started by TRL SFT on `code:debug` fixes and on correction demonstrations made by injecting a second bug into a right fix.
 - `scrpo.code_task`: Procedural code debugging: a short Python function with one injected bug and the tests it fails; the answer is the fixed function, checked by running the tests.
 - `scrpo.config`: Run configs: six typed YAML sections, `key=value` overrides, one-line errors before any model loads, and the packaged demo configs.
 - `scrpo.core`: The package's version, provenance helpers, the run folder every command writes to, and the text helpers several modules share (boxed answers, problem ids).
 - `scrpo.data`: Maths problems in one schema, from local files, the Hugging Face Hub or reasoning-gym, and TRL chat prompts for them.
-- `scrpo.demo`: `scrpo demo organism`: build or load the model organism, train GRPO and ScRPO on it side by side at equal generated samples, and plot both curves.
+- `scrpo.demo`: `scrpo demo organism` and `scrpo demo code`: build or load a model organism, train GRPO and ScRPO on it side by side at equal generated samples, and plot both curves.
 - `scrpo.engines`: Where vLLM can run, and what TRL needs to use it there: vLLM's own platform decides; on vLLM's CPU build the colocated engine gets its weights by an in-place reload; TRL 1.15's fused LM head gets plain-torch log-probs off a GPU.
 - `scrpo.eval`: Evaluation on the paper's benchmarks: pass@1 over k samples, unbiased pass@k, maj@k, and self-correction metrics.
 - `scrpo.models`: `load_model`: one call that gives a causal LM and its chat tokenizer, from a known name, a local folder or a Hub id, through transformers (CPU or GPU) or Unsloth (GPU); an embedded SmolLM2 that works offline; tiny random models for tests.

@@ -102,20 +102,20 @@ def _train_cmd(a, raw:dict) -> int:
     if s: print("\n" + summary_text(s))
     return 0
 
-DEMOS = ("smollm2", "organism")
+DEMOS = ("smollm2", "organism", "code")
 
 def _demo_cmd(a) -> int:
-    "`scrpo demo [smollm2|organism] [overrides]`: the SmolLM2 demo config, or GRPO and ScRPO side by side on the organism."
+    "`scrpo demo [smollm2|organism|code] [overrides]`: the SmolLM2 demo config, or GRPO and ScRPO side by side on the chain-sum or the code organism."
     which = a.overrides.pop(0) if a.overrides and "=" not in a.overrides[0] else "smollm2"
     if which not in DEMOS: raise ConfigError(f"Unknown demo {which!r}; use one of {', '.join(DEMOS)} (default smollm2), then key=value overrides.")
     if which == "smollm2": return _train_cmd(a, yaml.safe_load(DEMO_CONFIG))
     from scrpo.demo import demo_configs, demo_text, organism_demo
-    try: configs = demo_configs(a.overrides)
+    try: configs = demo_configs(a.overrides, which)
     except ValueError as e: raise ConfigError(str(e)) from None
     if a.dry_run:
         for arm, raw in configs.items(): print(f"# {arm}\n" + yaml.safe_dump(build_config(raw).to_dict(), sort_keys=False), end="")
         return 0
-    print("\n" + demo_text(organism_demo(a.overrides)))
+    print("\n" + demo_text(organism_demo(a.overrides, task=which)))
     return 0
 
 def _sweep_cmd(a) -> int:
@@ -159,11 +159,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"scrpo {scrpo.__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="{train,demo,eval,pool,sweep}")
     _train_args(sub.add_parser("train", help="train with a YAML run config", description="Evaluate, train with ScRPO, evaluate again; everything goes into one run folder."), config=True)
-    _train_args(sub.add_parser("demo", help="CPU demos: smollm2 (default; SmolLM2-135M, accuracy before and after) or organism (GRPO vs ScRPO, ~10 min)",
-                               usage="scrpo demo [smollm2|organism] [overrides ...] [--dry-run]",
+    _train_args(sub.add_parser("demo", help="CPU demos: smollm2 (default; SmolLM2-135M, accuracy before and after), organism (GRPO vs ScRPO, ~10 min) or code (the same on the code organism)",
+                               usage="scrpo demo [smollm2|organism|code] [overrides ...] [--dry-run]",
                                description="smollm2: `scrpo train` with the packaged demo config (scrpo.config.DEMO_CONFIG = configs/demo-cpu.yaml). "
                                            "organism: build or load the model organism, train GRPO and ScRPO side by side at equal generated "
-                                           "samples and plot both (scrpo.demo; scrpo.config.ORGANISM_CONFIG = configs/organism-cpu.yaml)."), config=False)
+                                           "samples and plot both (scrpo.demo; scrpo.config.ORGANISM_CONFIG = configs/organism-cpu.yaml). "
+                                           "code: the same on the code-debugging organism (scrpo.code_organism.CODE_ORGANISM_CONFIG = configs/organism-code-cpu.yaml)."), config=False)
     _eval_args(sub.add_parser("eval", help="evaluate a model on benchmarks", description="pass@1 over k samples, pass@k and maj@k on named benchmarks."))
     po = sub.add_parser("pool", help="an error pool's stats and most-failed problems", description="Stats of a run's error pool and its most-failed problems, one wrong answer each.")
     po.add_argument("path", help="a run folder, a checkpoint folder or a pool .jsonl file")

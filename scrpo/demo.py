@@ -1,4 +1,4 @@
-"""`scrpo demo organism`: build or load the model organism, train GRPO and ScRPO on it side by side at equal generated samples, and plot both curves.
+"""`scrpo demo organism` and `scrpo demo code`: build or load a model organism, train GRPO and ScRPO on it side by side at equal generated samples, and plot both curves.
 
 `scrpo demo` (the SmolLM2 demo of `scrpo.config.DEMO_CONFIG`) shows the mechanics on a real small LLM: the pool fills,
 corrections are generated, verified and, when right, trained on; in its few steps the accuracy does not move. This page
@@ -11,6 +11,10 @@ The two arms get equal generated training samples: ScRPO runs `max_steps` steps 
 many trial samples (`equal_budget`). With two or more CPU cores the two runs go in two processes at once, one torch
 thread each. Each is an ordinary run folder (`scrpo.run.train`) inside the demo folder, beside `demo.json` and
 `demo.png`.
+
+`scrpo demo code` is the same demo on the code-debugging organism of `scrpo.code_organism` (`organism-code`: a
+1.5M-parameter llama warm-started on `code:debug` fixes, answers checked by running tests), from
+`scrpo.code_organism.CODE_ORGANISM_CONFIG` (`configs/organism-code-cpu.yaml`); `task="code"` below picks it.
 
 What one demo run shows: both arms move held-out accuracy well above the warm start, and ScRPO's corrections succeed
 and carry loss. What it does not show: that one method is better. One seed cannot tell them apart; the 10-seed
@@ -32,7 +36,7 @@ from .config import ORGANISM_CONFIG, apply_overrides, build_config
 from .core import RunDir, write_json
 
 # %% auto #0
-__all__ = ['LABELS', 'equal_budget', 'demo_configs', 'plot_demo', 'organism_demo', 'demo_text']
+__all__ = ['TASKS', 'LABELS', 'equal_budget', 'base_config', 'demo_configs', 'plot_demo', 'organism_demo', 'demo_text']
 
 # %% ../nbs/10a_demo.ipynb #d0000006
 def equal_budget(train:dict, # the `train` section of a ScRPO run config
@@ -48,10 +52,22 @@ def equal_budget(train:dict, # the `train` section of a ScRPO run config
             "grpo_steps": math.ceil((trial + corr) / per_step), "samples_per_step": per_step}
 
 # %% ../nbs/10a_demo.ipynb #d0000008
-def demo_configs(overrides:list[str]=(), # `section.key=value` items applied to `ORGANISM_CONFIG` (both arms)
+TASKS = ("organism", "code")
+
+def base_config(task:str="organism", # "organism" (chain sums) or "code" (code debugging)
+               ) -> str:
+    "The packaged run config a demo starts from: `ORGANISM_CONFIG`, or `scrpo.code_organism.CODE_ORGANISM_CONFIG`."
+    if task == "organism": return ORGANISM_CONFIG
+    if task == "code":
+        from scrpo.code_organism import CODE_ORGANISM_CONFIG
+        return CODE_ORGANISM_CONFIG
+    raise ValueError(f"Unknown demo task {task!r}; use one of {TASKS}.")
+
+def demo_configs(overrides:list[str]=(), # `section.key=value` items applied to the task's config (both arms)
+                 task:str="organism", # "organism" or "code": which packaged config (`base_config`)
                 ) -> dict[str, dict]:
-    "The raw configs of the two arms: ScRPO as `ORGANISM_CONFIG` and `overrides` say, GRPO with corrections off and `equal_budget` steps."
-    raw = apply_overrides(yaml.safe_load(ORGANISM_CONFIG), list(overrides))
+    "The raw configs of the two arms: ScRPO as the task's config and `overrides` say, GRPO with corrections off and `equal_budget` steps."
+    raw = apply_overrides(yaml.safe_load(base_config(task)), list(overrides))
     train = build_config(raw).train  # a bad override fails here, naming the key, before anything is built
     if not train.get("correction_every", 2):
         raise ValueError("train.correction_every=0 turns ScRPO's corrections off: both arms would be GRPO; leave it at 1 or more.")
@@ -110,12 +126,13 @@ def organism_demo(overrides:list[str]=(), # `section.key=value` items for both a
                   root:str|Path|None=None, # the demo folder goes here: `root/organism-demo-<time>`; None: the config's `run.root`
                   parallel:bool|None=None, # the two runs at once in two processes; None: when there are >= 2 CPU cores
                   echo=print, # where progress lines go
+                  task:str="organism", # "organism" (chain sums) or "code" (code debugging): which organism and config
                  ) -> dict:
     "Build or load the organism, train GRPO and ScRPO at equal generated samples, plot both; the summary (also in `demo.json`)."
     from scrpo.organism import organism_model
     t0 = time.time()
-    configs = demo_configs(overrides)
-    demo = RunDir.new(root or build_config(configs["scrpo"]).run.root, "organism-demo")
+    configs = demo_configs(overrides, task)
+    demo = RunDir.new(root or build_config(configs["scrpo"]).run.root, "organism-demo" if task == "organism" else f"{task}-demo")
     for arm, raw in configs.items(): raw["run"] = {**raw.get("run", {}), "root": str(demo.path), "name": arm}
     trains = {arm: build_config(raw).train for arm, raw in configs.items()}
     name = build_config(configs["scrpo"]).model.name
@@ -130,7 +147,7 @@ def organism_demo(overrides:list[str]=(), # `section.key=value` items for both a
             futures = {arm: ex.submit(_run_arm, arm, raw) for arm, raw in configs.items()}
             summaries = {arm: f.result() for arm, f in futures.items()}
     else: summaries = {arm: _run_arm(arm, raw) for arm, raw in configs.items()}
-    out = {"demo_dir": str(demo.path), "budget": b, "arms": summaries,
+    out = {"task": task, "demo_dir": str(demo.path), "budget": b, "arms": summaries,
            "plot": str(plot_demo(demo.path / "demo.png", summaries, trains)), "seconds": round(time.time() - t0, 1)}
     write_json(demo.path / "demo.json", out)
     return out
@@ -149,7 +166,8 @@ def demo_text(s:dict, # what `organism_demo` returned
     c = arms["scrpo"]["correction"]
     lines.append(f"ScRPO's corrections: {c['corrections_right']} of {c['corrections_total']} succeeded ({pct(c['success_rate'])}); "
                  f"error pool {arms['scrpo']['pool']['size']} records")
-    lines.append("one seed shows the method at work, not which method is better: see nbs/experiments/12_organism.ipynb (10 seeds)")
+    lines.append("one seed shows the method at work, not which method is better: see "
+                 + ("configs/sweeps/organism_code.yaml (10 seeds)" if s.get("task") == "code" else "nbs/experiments/12_organism.ipynb (10 seeds)"))
     lines.append(f"plot: {s['plot']}")
     lines.append(f"summary: {Path(s['plot']).with_name('demo.json')}")
     lines.append(f"run folders: {', '.join(v['run_dir'] for v in arms.values())}")

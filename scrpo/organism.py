@@ -425,6 +425,9 @@ def organism_model(name:str="organism-easy", # organism-<difficulty>[-nodemos]
                    verbose:bool=False, # print the build's progress (on first use)
                   ) -> Path:
     "The organism folder a model name stands for: the shipped folder of a recorded organism, else a build (`organism-medium-nodemos`, ...)."
+    if name == "organism-code" or name.startswith("organism-code-"):  # the code-debugging organism
+        from scrpo.code_organism import code_organism_model
+        return code_organism_model(name, verbose)
     parts = name.split("-")[1:]
     difficulty = next((p for p in parts if p in DIFFICULTIES), "easy")
     unknown = [p for p in parts if p not in DIFFICULTIES and p != "nodemos"]
@@ -448,7 +451,7 @@ def _organism_problems(name:str, split:str|None=None, limit:int|None=None, seed:
     if knobs: raise ValueError(f"Knobs {sorted(knobs)} do not apply to {SOURCE}; it takes difficulty ({', '.join(DIFFICULTIES)}).")
     return organism_dataset(split or "train", limit or 256, difficulty, seed)
 
-register_model_builder("organism", organism_model, "organism-<easy|long|medium|hard>[-nodemos]: the CPU-scale model organism (scrpo.organism)")
+register_model_builder("organism", organism_model, "organism-<easy|long|medium|hard>[-nodemos]: the CPU-scale model organism (scrpo.organism); organism-code[-nodemos]: its code-debugging twin (scrpo.code_organism)")
 register_data_source("organism", _organism_problems)
 
 # %% ../nbs/10_organism.ipynb #acd46a24
