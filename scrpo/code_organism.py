@@ -11,7 +11,7 @@ import hashlib, json, random, shutil, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .code_task import BUG_KINDS, _run, code_problems, difficulty_knobs, inject_bug
+from .code_task import BUG_KINDS, SOURCE, _run, code_problems, difficulty_knobs, inject_bug
 from .core import write_json
 from .models import _build_once, cache_root, prepare_tokenizer
 from .organism import (INFO_FILE, SYSTEM_PROMPT, check_shipped, new_model, organism_info, shipped_root, train_tokenizer,
@@ -19,7 +19,7 @@ from .organism import (INFO_FILE, SYSTEM_PROMPT, check_shipped, new_model, organ
 from .prompts import reflection_prompt
 
 # %% auto #0
-__all__ = ['SOURCE', 'RECORDED_CODE_ORGANISMS', 'CODE_ORGANISM_CONFIG', 'fenced', 'fails_tests', 'SecondError', 'second_error',
+__all__ = ['RECORDED_CODE_ORGANISMS', 'CODE_ORGANISM_CONFIG', 'fenced', 'fails_tests', 'SecondError', 'second_error',
            'code_correction_response', 'code_sft_examples', 'build_code_organism', 'shipped_code_organism',
            'code_organism_model', 'code_completion_budget', 'measure_code_organism']
 
@@ -63,8 +63,6 @@ def code_correction_response(err:SecondError) -> str:
 
 
 # %% ../nbs/10e_code_organism.ipynb #a0f9b3c3
-SOURCE = "code:debug"
-
 def code_sft_examples(n:int, # rows, one per distinct train problem
                       difficulty:str|dict="easy", # a name in `scrpo.code_task.DIFFICULTIES` or a dict of knobs
                       correction_demos:float=0.25, # share of correction demonstrations; 0.0: fixes only (the control)
@@ -145,7 +143,10 @@ def build_code_organism(difficulty:str|dict="easy", # a name in `scrpo.code_task
     return _build_once(dest, {"code_organism": args}, build)
 
 # %% ../nbs/10e_code_organism.ipynb #5e3e529b
-RECORDED_CODE_ORGANISMS: dict[str, dict] = {}
+RECORDED_CODE_ORGANISMS: dict[str, dict] = {
+    "organism-code": dict(threads=1, sft_steps=275, weights_sha256="f2691363bc00a53ce3a6e7c18e16ccbd169fc727aac8918b6c39342361d1450a"),
+    "organism-code-nodemos": dict(threads=1, sft_steps=275, weights_sha256="51fc6e6fab376ae61a1da1cdf91cd30caf83ea05069e06c3a628d2dad50d61ec"),
+}
 
 # %% ../nbs/10e_code_organism.ipynb #715846d6
 def _check_name(name:str) -> bool:

@@ -94,7 +94,7 @@ def test_config_file_is_the_packaged_one_and_the_sweep_parses():
     cfgs = {c["arm"]: sweep.cell_config(sw, c, root=ROOT, cuda=False)[0] for c in cells if c["seed"] == 0}
     assert {a: c.train.get("correction_loss_tokens", "reflection") for a, c in cfgs.items()} == {
         "base": "reflection", "grpo": "reflection", "scrpo": "reflection", "scrpo_whole": "completion", "scrpo_solution": "solution"}
-    assert (cfgs["grpo"].train["max_steps"], cfgs["grpo"].train["correction_every"], cfgs["scrpo"].train["max_steps"]) == (72, 0, 64)
+    assert (cfgs["grpo"].train["max_steps"], cfgs["grpo"].train["correction_every"], cfgs["scrpo"].train["max_steps"]) == (36, 0, 32)
     assert cfgs["scrpo"].model.name == "organism-code" and cfgs["scrpo"].data.train.name == "code:debug"
 
 def test_cli_demo_code_parses(capsys):
