@@ -14,7 +14,7 @@ from pathlib import Path
 from .code_task import BUG_KINDS, SOURCE, _run, code_problems, difficulty_knobs, inject_bug
 from .core import write_json
 from .models import _build_once, cache_root, prepare_tokenizer
-from .organism import (INFO_FILE, SYSTEM_PROMPT, check_shipped, new_model, organism_info, shipped_root, train_tokenizer,
+from .organism import (INFO_FILE, SYSTEM_PROMPT, new_model, organism_info, shipped_organism, shipped_root, train_tokenizer,
                             warm_start, weights_fingerprint)
 from .prompts import reflection_prompt
 
@@ -157,15 +157,8 @@ def _check_name(name:str) -> bool:
 
 def shipped_code_organism(name:str, # a name in `RECORDED_CODE_ORGANISMS`
                          ) -> Path|None:
-    "The shipped folder of a recorded code organism when its files check out and its weights are the recorded ones; else None (with a warning when the folder is there but fails)."
-    path = shipped_root() / name
-    if name not in RECORDED_CODE_ORGANISMS or not path.is_dir(): return None
-    problem = check_shipped(path)
-    if problem is None and organism_info(path).get("weights_sha256") != RECORDED_CODE_ORGANISMS[name]["weights_sha256"]:
-        problem = f"{path / INFO_FILE} records other weights than RECORDED_CODE_ORGANISMS[{name!r}]"
-    if problem is None: return path
-    warnings.warn(f"Shipped organism not used: {problem}; building {name} instead.", stacklevel=3)
-    return None
+    "The shipped folder of a recorded code organism when it checks out (`scrpo.organism.shipped_organism`); else None."
+    return shipped_organism(name, RECORDED_CODE_ORGANISMS)
 
 def code_organism_model(name:str="organism-code", # organism-code[-nodemos]
                         verbose:bool=False, # print the build's progress (on first use)

@@ -409,14 +409,16 @@ def check_shipped(path:str|Path, # a folder written by `ship_organism`
     bad = [n for n, h in listed.items() if not (path / n).is_file() or _sha256(path / n) != h]
     return f"{', '.join(bad)} in {path} do not match {CHECKSUMS}" if bad else None
 
-def shipped_organism(name:str, # a name in `RECORDED_ORGANISMS`
+def shipped_organism(name:str, # a name in `recorded`
+                     recorded:dict|None=None, # name -> {"weights_sha256": ..}; None: `RECORDED_ORGANISMS` (`scrpo.code_organism` passes its own)
                     ) -> Path|None:
     "The shipped folder of a recorded organism when its files check out and its weights are the recorded ones; else None (with a warning when the folder is there but fails)."
     path = shipped_root() / name
-    if name not in RECORDED_ORGANISMS or not path.is_dir(): return None
+    recorded = RECORDED_ORGANISMS if recorded is None else recorded
+    if name not in recorded or not path.is_dir(): return None
     problem = check_shipped(path)
-    if problem is None and organism_info(path).get("weights_sha256") != RECORDED_ORGANISMS[name]["weights_sha256"]:
-        problem = f"{path / INFO_FILE} records other weights than RECORDED_ORGANISMS[{name!r}]"
+    if problem is None and organism_info(path).get("weights_sha256") != recorded[name]["weights_sha256"]:
+        problem = f"{path / INFO_FILE} records other weights than the recorded {recorded[name]['weights_sha256'][:12]} of {name}"
     if problem is None: return path
     warnings.warn(f"Shipped organism not used: {problem}; building {name} instead.", stacklevel=3)
     return None
