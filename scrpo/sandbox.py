@@ -8,7 +8,7 @@ Docs: https://scrpo.github.io/scrpo/sandbox.html.md"""
 
 # %% ../nbs/02c_sandbox.ipynb #49ed5c85
 from __future__ import annotations
-import atexit, json, logging, math, os, selectors, shutil, signal, stat, subprocess, sys, tempfile, threading, time
+import atexit, json, logging, math, os, select, selectors, shutil, signal, stat, subprocess, sys, tempfile, threading, time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -156,6 +156,9 @@ def zygote(names):
                 except OSError: pass
                 status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
                 if not stop: os._exit(0)
+                for f, name in names_of.items():  # what it printed and we have not relayed yet: the child is gone, so this ends
+                    while name == "out" and select.select([f], [], [], 0)[0] and (data := os.read(f, 65536)):
+                        say({"c": name, "d": data.decode("latin-1")})
                 say({"exit": status}); break
             for f in ready:
                 data = os.read(f, 65536)
@@ -319,6 +322,9 @@ def _cold(run:_Run, req:dict, t0:float) -> CodeVerdict:
         try: os.killpg(p.pid, signal.SIGKILL)
         except OSError: pass
         p.wait()
+        if run.verdict is not None and len(run.printed) < 2000 and not p.stderr.closed:  # prints still in the pipe (the process is gone)
+            while len(run.printed) < 2000 and select.select([p.stderr], [], [], 0)[0] and (data := os.read(p.stderr.fileno(), 2000 - len(run.printed))):
+                run.printed += data
         for f in (p.stdout, p.stderr): f.close()
     if run.verdict is None and p.returncode == 1 and run.printed.startswith(b"unshare: ") and not _NS_FAILED.is_set():
         _log.warning("unshare failed (%s); running code answers without namespaces from now on.", run.printed[:200].decode("utf-8", "replace").strip())
