@@ -25,7 +25,7 @@ __all__ = ['RECORDED_CODE_ORGANISMS', 'CODE_ORGANISM_CONFIG', 'fenced', 'fails_t
 
 # %% ../nbs/10e_code_organism.ipynb #94bf7a8e
 def fenced(source:str) -> str:
-    "A function the way the organism answers: in a ```python block."
+    "A function the way the organism answers: in a fenced python code block."
     return f"```python\n{source}\n```"
 
 def fails_tests(source:str, # a function's source (made here, never a model's output: it runs in this process)
@@ -58,7 +58,7 @@ def second_error(row:dict, # a `code_problems` row
     return None
 
 def code_correction_response(err:SecondError) -> str:
-    "The reply `reflect_code` asks for: `Analysis: ...` then `Corrected Solution:` and the fix in a ```python block."
+    "The reply `reflect_code` asks for: `Analysis: ...` then `Corrected Solution:` and the fix in a fenced python code block."
     return f"Analysis: {err.analysis}\nCorrected Solution: {fenced(err.solution)}"
 
 
